@@ -1,0 +1,174 @@
+"""RingRift Move JSON <-> kernel move codes.
+
+A move read from JSON is matched against the legal moves of the state it is
+played in, by its identity: type, player, cells, capture target, ring count,
+and the line, segment or region a decision refers to. ``to`` is ignored where
+RingRift fills it with a placeholder (bookkeeping moves, skips) or with an
+arbitrary member of a region.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from kernels import moves as M
+from kernels import state as S
+from kernels.detect import MAX_LINES, MAX_REGIONS, find_lines, find_regions, line_cell
+from kernels.movegen import legal_moves
+
+from .errors import InteropError
+from .gamestate import Board
+
+LEGACY_TYPES = {"choose_line_reward": "choose_line_option", "process_territory_region": "choose_territory_option"}
+TO_MATTERS = {"place_ring", "move_stack", "overtaking_capture", "continue_capture_segment", "recovery_slide",
+              "eliminate_rings_from_stack", "forced_elimination"}
+REC_OPTION = {M.REC_LINE_ALL: 1, M.REC_LINE_MIN: 2}
+REC_MODE = {M.REC_LINE_ALL: "line", M.REC_LINE_MIN: "line", M.REC_FALLBACK: "fallback", M.REC_STRIKE: "stack_strike"}
+
+
+def legal_moves_list(board: Board, s: np.ndarray) -> np.ndarray:
+    buf = np.empty(M.MAX_MOVES, np.int64)
+    k = legal_moves(board.geo, s, buf)
+    return buf[:k].copy()
+
+
+class _Decisions:
+    """Lines and regions of one state, computed once for serialising its moves."""
+
+    def __init__(self, board: Board, s: np.ndarray):
+        self.board, self.s = board, s
+        self._lines = self._regions = None
+
+    def line(self, i: int) -> tuple[int, list[int], int]:
+        if self._lines is None:
+            self._lines = np.empty((MAX_LINES, 4), np.int32)
+            find_lines(self.board.geo, self.s, self.s[S.H_LINE_LEN], self._lines)
+        ln = self._lines
+        return int(ln[i, 0]), [int(line_cell(self.board.geo, ln, i, j)) for j in range(ln[i, 3])], int(ln[i, 2])
+
+    def region(self, r: int) -> list[int]:
+        if self._regions is None:
+            n = self.board.n
+            rc, rs, rl = np.empty(n * 5 + 1, np.int32), np.empty(MAX_REGIONS, np.int32), np.empty(MAX_REGIONS, np.int32)
+            find_regions(self.board.geo, self.s, rc, rs, rl)
+            self._regions = (rc, rs, rl)
+        rc, rs, rl = self._regions
+        return [int(c) for c in rc[rs[r]:rs[r] + rl[r]]]
+
+
+def move_to_json(board: Board, s: np.ndarray, m: int, move_number: int | None = None,
+                 _dec: _Decisions | None = None) -> dict:
+    """Serialize a legal move of state s in RingRift's game-record Move shape."""
+    m = int(m)
+    t, a, b, c, x = M.mtype(m), M.mfrom(m), M.mto(m), M.mtarget(m), M.mextra(m)
+    p = int(s[S.H_CUR])
+    d = {"moveNumber": int(s[S.H_PLY]) + 1 if move_number is None else move_number,
+         "player": p, "type": M.MOVE_TYPE_NAMES[t]}
+    dec = _dec or _Decisions(board, s)
+    if a >= 0:
+        d["from"] = board.pos(a)
+    if t == M.SKIP_RECOVERY:
+        pass
+    elif b >= 0:
+        d["to"] = board.pos(b)
+    else:
+        d["to"] = {"x": 0, "y": 0}
+    if c >= 0:
+        d["captureTarget"] = board.pos(c)
+    if t == M.PLACE_RING:
+        d["placementCount"] = int(x)
+        d["placedOnStack"] = bool(s[s[S.O_H] + b] > 0)
+    elif t == M.RECOVERY_SLIDE:
+        d["recoveryMode"] = REC_MODE[x]
+        if x in REC_OPTION:
+            d["recoveryOption"] = REC_OPTION[x]
+    elif t in (M.PROCESS_LINE, M.CHOOSE_LINE_OPTION):
+        owner, cells, direction = dec.line(x % 64)
+        dx, dy, dz = (board.coords[cells[1]][i] - board.coords[cells[0]][i] for i in range(3))
+        dvec = {"x": dx, "y": dy, "z": dz} if board.hex else {"x": dx, "y": dy}
+        d["formedLines"] = [{"positions": [board.pos(q) for q in cells], "player": owner,
+                             "length": len(cells), "direction": dvec}]
+        if t == M.CHOOSE_LINE_OPTION:
+            opt = x // 64
+            chosen = cells if opt == 1 else cells[opt - 2:opt - 2 + int(s[S.H_LINE_LEN])]
+            d["collapsedMarkers"] = [board.pos(q) for q in chosen]
+    elif t == M.CHOOSE_TERRITORY_OPTION:
+        cells = dec.region(x)
+        d["disconnectedRegions"] = [{"spaces": [board.pos(q) for q in cells], "controllingPlayer": p,
+                                     "isDisconnected": True}]
+    elif t == M.ELIMINATE_RINGS_FROM_STACK and s[S.H_PHASE] == S.LINE_PROCESSING:
+        d["eliminatedRings"] = [{"player": p, "count": 1}]
+    elif t == M.FORCED_ELIMINATION:
+        d["placementCount"] = 0
+        d["placedOnStack"] = False
+    d["thinkTimeMs"] = 0
+    return d
+
+
+def _pt(board: Board, pos, what: str):
+    if pos is None:
+        return None
+    c = board.cell(pos, what)
+    return board.coords[c][:2]
+
+
+def move_key(board: Board, mj: dict, what: str = "move") -> tuple:
+    """The identity of a Move JSON (see module doc). Raises InteropError on bad input."""
+    if not isinstance(mj, dict):
+        raise InteropError(f"{what}: expected a JSON object")
+    t = LEGACY_TYPES.get(mj.get("type"), mj.get("type"))
+    if t not in M.MOVE_TYPE_IDS:
+        raise InteropError(f"{what}: unknown move type {mj.get('type')!r}")
+    key = [t, mj.get("player")]
+    if t in TO_MATTERS:
+        key.append(_pt(board, mj.get("to"), f"{what} 'to'"))
+    key.append(_pt(board, mj.get("from"), f"{what} 'from'"))
+    key.append(_pt(board, mj.get("captureTarget"), f"{what} 'captureTarget'"))
+    if t == "place_ring":
+        key.append(int(mj.get("placementCount") or 1))
+    if t in ("process_line", "choose_line_option"):
+        lines = mj.get("formedLines") or []
+        key.append(frozenset(_pt(board, q, f"{what} line") for q in (lines[0].get("positions", []) if lines else [])))
+    if t == "choose_line_option":
+        key.append(frozenset(_pt(board, q, f"{what} collapsedMarkers") for q in (mj.get("collapsedMarkers") or [])))
+    if t == "choose_territory_option":
+        regions = mj.get("disconnectedRegions") or []
+        key.append(frozenset(_pt(board, q, f"{what} region") for q in (regions[0].get("spaces", []) if regions else [])))
+    return tuple(key)
+
+
+def _recovery_hint(mj: dict):
+    opt = mj.get("recoveryOption", mj.get("option"))
+    mode = mj.get("recoveryMode")
+    return (int(opt) if opt is not None else None), mode
+
+
+def move_from_json(board: Board, s: np.ndarray, mj: dict, what: str = "move",
+                   legal: np.ndarray | None = None) -> int:
+    """The legal move code of state s that the Move JSON denotes; InteropError if none."""
+    key = move_key(board, mj, what)
+    if legal is None:
+        legal = legal_moves_list(board, s)
+    dec = _Decisions(board, s)
+    opt, mode = _recovery_hint(mj)
+    matches = []
+    for m in legal:
+        if move_key(board, move_to_json(board, s, m, 0, dec), what) != key:
+            continue
+        if M.mtype(int(m)) == M.RECOVERY_SLIDE:
+            x = M.mextra(int(m))
+            if opt is not None and REC_OPTION.get(x) not in (None, opt):
+                continue
+            if mode is not None and REC_MODE[x] != mode:
+                continue
+        matches.append(int(m))
+    if not matches:
+        raise InteropError(f"{what}: {mj.get('type')} by player {mj.get('player')} is not legal here "
+                           f"(phase {S.PHASE_NAMES[s[S.H_PHASE]]}, player {int(s[S.H_CUR])} to move)")
+    return matches[0]
+
+
+def recovery_alternatives(board: Board, s: np.ndarray, mj: dict, legal: np.ndarray) -> list[int]:
+    """Every legal code matching mj: a trace's recovery slide does not record its option."""
+    key = move_key(board, mj)
+    dec = _Decisions(board, s)
+    return [int(m) for m in legal if move_key(board, move_to_json(board, s, m, 0, dec)) == key]
