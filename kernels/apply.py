@@ -12,7 +12,7 @@ from .detect import MAX_LINES, MAX_REGIONS, border_markers, find_lines, find_reg
 from .geometry import G_N, G_ND
 from .movegen import (can_place_on_bare_board, captures_from, first_extraction_stack, has_real_action,
                       line_moves, territory_moves)
-from .moves import (CHOOSE_LINE_OPTION, CHOOSE_TERRITORY_OPTION, CONTINUE_CAPTURE_SEGMENT,
+from .moves import (EXPLICIT_REGION, CHOOSE_LINE_OPTION, CHOOSE_TERRITORY_OPTION, CONTINUE_CAPTURE_SEGMENT,
                     ELIMINATE_RINGS_FROM_STACK, FORCED_ELIMINATION, MOVE_STACK, NO_LINE_ACTION,
                     NO_MOVEMENT_ACTION, NO_PLACEMENT_ACTION, NO_TERRITORY_ACTION, OVERTAKING_CAPTURE,
                     PLACE_RING, PROCESS_LINE, REC_FALLBACK, REC_LINE_ALL, REC_LINE_MIN, REC_STRIKE,
@@ -157,11 +157,19 @@ def _territory(geo, s, m, p):
     rcell = np.empty(n * NP1 + 1, np.int32)
     rstart = np.empty(MAX_REGIONS, np.int32)
     rlen = np.empty(MAX_REGIONS, np.int32)
-    find_regions(geo, s, rcell, rstart, rlen)
     r = mextra(m)
     inreg = np.zeros(n, np.uint8)
-    for j in range(rlen[r]):
-        inreg[rcell[rstart[r] + j]] = 1
+    size = 0
+    if r == EXPLICIT_REGION:
+        for c in range(n):
+            if s[s[O_REG] + c]:
+                inreg[c] = 1
+                size += 1
+    else:
+        find_regions(geo, s, rcell, rstart, rlen)
+        size = rlen[r]
+        for j in range(size):
+            inreg[rcell[rstart[r] + j]] = 1
     border = np.empty(n, np.int32)
     nb = border_markers(geo, s, inreg, border)
     for c in range(n):
@@ -171,7 +179,7 @@ def _territory(geo, s, m, p):
             _collapse(s, c, p)
     for j in range(nb):
         _collapse(s, border[j], p)
-    s[s[O_TERR] + p] += rlen[r] + nb
+    s[s[O_TERR] + p] += size + nb
     s[H_TERR_ELIM] = 1
 
 

@@ -48,6 +48,7 @@ MOVE_TYPE_IDS = {name: i for i, name in enumerate(MOVE_TYPE_NAMES)}
 
 REC_LINE_ALL, REC_LINE_MIN, REC_FALLBACK, REC_STRIKE = 0, 1, 2, 3
 NONE = 1023
+EXPLICIT_REGION = 4095  # CHOOSE_TERRITORY_OPTION extra: the region is the caller-filled REG mask
 MAX_MOVES = 8192  # large enough for every position of every board (placement peaks at 1407)
 
 

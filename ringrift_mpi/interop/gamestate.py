@@ -13,7 +13,7 @@ import numpy as np
 
 from kernels import geometry as G
 from kernels import state as S
-from kernels.apply import end_turn  # noqa: F401  (re-exported for callers building states)
+from kernels.newgame import new_game
 
 from .errors import InteropError
 
@@ -82,8 +82,8 @@ class Board:
 
 def _players(d: dict) -> list[dict]:
     players = d.get("players")
-    if not isinstance(players, list) or not 2 <= len(players) <= 4:
-        raise InteropError("state: 'players' must list 2 to 4 players")
+    if not isinstance(players, list) or not 1 <= len(players) <= 4:
+        raise InteropError("state: 'players' must list 1 to 4 players")
     try:
         players = sorted(players, key=lambda p: int(p["playerNumber"]))
     except (KeyError, TypeError, ValueError):
@@ -240,21 +240,7 @@ def initial_state(board_name: str, players: int, *, swap_rule: bool = False, lps
                   move_cap: int = 0) -> tuple[Board, np.ndarray]:
     """The standard starting position RingRift creates for a new game."""
     board = Board.get(board_name)
-    if not 2 <= players <= 4:
-        raise ValueError(f"players must be 2, 3 or 4 (got {players})")
-    rpp = G.RINGS_PER_PLAYER[board.id]
-    s = S.empty_state(board.n, rpp * players, board.id, players)
-    for p in range(1, players + 1):
-        s[s[S.O_HAND] + p] = rpp
-    s[S.H_VICTORY] = G.victory_threshold(board.id, players)
-    s[S.H_TERR_VICTORY] = G.territory_threshold(board.id)
-    s[S.H_RPP] = rpp
-    s[S.H_LINE_LEN] = G.line_length(board.id, players)
-    s[S.H_RINGS_IN_PLAY] = rpp * players
-    s[S.H_LPS_REQ] = lps_rounds
-    s[S.H_SWAP_ON] = int(swap_rule)
-    s[S.H_MOVE_CAP] = move_cap
-    return board, s
+    return board, new_game(board.id, players, swap_rule=swap_rule, lps_rounds=lps_rounds, move_cap=move_cap)
 
 
 def _stack_json(board: Board, s: np.ndarray, c: int) -> dict:

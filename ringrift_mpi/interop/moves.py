@@ -143,8 +143,14 @@ def _recovery_hint(mj: dict):
 
 
 def move_from_json(board: Board, s: np.ndarray, mj: dict, what: str = "move",
-                   legal: np.ndarray | None = None) -> int:
-    """The legal move code of state s that the Move JSON denotes; InteropError if none."""
+                   legal: np.ndarray | None = None, strict: bool = True) -> int:
+    """The legal move code of state s that the Move JSON denotes; InteropError if none.
+
+    With ``strict=False`` a decision that carries its own payload (a territory
+    region, the stack to eliminate from, a capture segment) is also accepted
+    when our generator would not offer it in this state, the way RingRift's
+    ``apply_move`` takes such moves from its fixture harnesses.
+    """
     key = move_key(board, mj, what)
     if legal is None:
         legal = legal_moves_list(board, s)
@@ -161,6 +167,10 @@ def move_from_json(board: Board, s: np.ndarray, mj: dict, what: str = "move",
             if mode is not None and REC_MODE[x] != mode:
                 continue
         matches.append(int(m))
+    if not matches and not strict:
+        explicit = _explicit_decision(board, s, mj, what)
+        if explicit is not None:
+            return explicit
     if not matches:
         raise InteropError(f"{what}: {mj.get('type')} by player {mj.get('player')} is not legal here "
                            f"(phase {S.PHASE_NAMES[s[S.H_PHASE]]}, player {int(s[S.H_CUR])} to move)")
@@ -172,3 +182,41 @@ def recovery_alternatives(board: Board, s: np.ndarray, mj: dict, legal: np.ndarr
     key = move_key(board, mj)
     dec = _Decisions(board, s)
     return [int(m) for m in legal if move_key(board, move_to_json(board, s, m, 0, dec)) == key]
+
+
+def _explicit_decision(board: Board, s: np.ndarray, mj: dict, what: str) -> int | None:
+    t = LEGACY_TYPES.get(mj.get("type"), mj.get("type"))
+    p = int(s[S.H_CUR])
+    if mj.get("player") != p:
+        return None
+    if t == "choose_territory_option":
+        regions = mj.get("disconnectedRegions") or []
+        if not regions or not regions[0].get("spaces"):
+            return None
+        cells = {board.cell(q, f"{what} region") for q in regions[0]["spaces"]}
+        outside = [c for c in range(board.n) if c not in cells and s[s[S.O_CTRL] + c] == p]
+        if not outside:
+            return None
+        s[s[S.O_REG]:s[S.O_REG] + board.n] = 0
+        for c in cells:
+            s[s[S.O_REG] + c] = 1
+        return M.enc(M.CHOOSE_TERRITORY_OPTION, -1, min(cells), -1, M.EXPLICIT_REGION)
+    if t == "swap_sides" and p == 2 and s[S.H_P] == 2 and not s[S.H_SWAPPED]:
+        return M.enc(M.SWAP_SIDES, -1, -1, -1, 0)
+    if t == "eliminate_rings_from_stack":
+        c = board.cell(mj.get("to"), f"{what} 'to'")
+        if s[s[S.O_CTRL] + c] != p:
+            return None
+        return M.enc(M.ELIMINATE_RINGS_FROM_STACK, -1, c, -1, 0)
+    if t in ("overtaking_capture", "continue_capture_segment") and mj.get("from") and mj.get("captureTarget"):
+        a = board.cell(mj["from"], f"{what} 'from'")
+        if s[s[S.O_CTRL] + a] != p:
+            return None
+        from kernels.movegen import captures_from
+        buf = np.empty(M.MAX_MOVES, np.int64)
+        k = captures_from(board.geo, s, a, s[s[S.O_H] + a], s[s[S.O_CAP] + a], M.MOVE_TYPE_IDS[t], buf, 0, 0)
+        want = (board.cell(mj["captureTarget"], what), board.cell(mj.get("to"), what))
+        for m in buf[:k]:
+            if (M.mtarget(int(m)), M.mto(int(m))) == want:
+                return int(m)
+    return None
