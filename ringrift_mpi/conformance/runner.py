@@ -53,11 +53,11 @@ def settle(board: Board, s: np.ndarray, limit: int = 10) -> None:
 
 
 def turn_status(board: Board, s: np.ndarray) -> str:
-    """TS orchestrator's result status: a decision is pending mid-turn, or the move is complete."""
+    """TS orchestrator's result status: a decision (even a bookkeeping one) is pending, or the move is complete."""
     if s[S.H_STATUS] != S.ACTIVE:
         return "complete"
     if s[S.H_PHASE] in (S.CHAIN_CAPTURE, S.LINE_PROCESSING, S.TERRITORY_PROCESSING, S.FORCED_ELIMINATION):
-        return "complete" if _only_bookkeeping(board, s) is not None else "awaiting_decision"
+        return "awaiting_decision"  # a bookkeeping no_*_action is a pending decision there too
     return "complete"
 
 

@@ -13,8 +13,8 @@ from tests.conftest import FIXTURES
 OPEN = {
     "forced_elimination.monotone_chain.final.square8": "1-player FE chain: we declare the last player the winner",
     "forced_elimination.territory_no_host_fe.square8": "territory move without disconnectedRegions",
-    "multiplayer.line.3marker_forms_line_3p": "line formed: fixture expects a pending decision",
-    "multiplayer.line.4marker_line_in_2p": "line formed: fixture expects a pending decision",
+    "multiplayer.line.2marker_no_line_3p": "TS status 'complete' with only no_line_action pending, where "
+                                           "other vectors call that 'awaiting_decision'",
     "recovery.overlength_option1": "game ends (last player standing) where the fixture stays active",
     "recovery.fallback_reposition": "game ends (last player standing) where the fixture stays active",
     "territory.hex_two_regions_then_elim.step1_regionB": "another region remains open after this step",
