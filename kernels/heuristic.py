@@ -262,25 +262,26 @@ def _closure(geo, s, p, morder, nm):
 @jit
 def _safety(geo, s, p):
     n = s[S.H_N]
+    enemy = np.empty(n, np.int64)
+    ne = 0
     has_m = False
-    has_e = False
     for c in range(n):
         if s[s[S.O_MARK] + c] == p:
             has_m = True
         if s[s[S.O_H] + c] > 0 and s[s[S.O_CTRL] + c] != p:
-            has_e = True
-    if not (has_m and has_e):
+            enemy[ne] = c
+            ne += 1
+    if not has_m or ne == 0:
         return 0.0
     v = 0.0
     for m in range(n):
         if s[s[S.O_MARK] + m] != p:
             continue
         best = 1 << 30
-        for e in range(n):
-            if s[s[S.O_H] + e] > 0 and s[s[S.O_CTRL] + e] != p:
-                d = _dist(geo, m, e)
-                if d < best:
-                    best = d
+        for i in range(ne):
+            d = _dist(geo, m, enemy[i])
+            if d < best:
+                best = d
         if best <= 2:
             v -= (3.0 - best)
     return v

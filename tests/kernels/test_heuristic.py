@@ -1,0 +1,256 @@
+"""kernels/heuristic.py against RingRift's eval vectors, symmetry properties, profile round trips."""
+import copy
+import json
+import math
+
+import numpy as np
+import pytest
+
+from kernels import heuristic as HE
+from kernels import state as S
+from kernels.apply import apply_move
+from kernels.heuristic_weights import BASE_V1_BALANCED_WEIGHTS, HEURISTIC_WEIGHT_KEYS
+from ringrift_mpi import profiles as PR
+from ringrift_mpi.interop import legal_moves_list, state_from_json
+from ringrift_mpi.interop.moves import move_key, move_to_json
+
+
+def _close(a, b):
+    return a == b or abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+
+
+def _files(fixtures):
+    files = sorted((fixtures / "eval-vectors").glob("eval_*.json"))
+    if not files:
+        pytest.skip(f"no eval vectors under {fixtures / 'eval-vectors'}")
+    return files
+
+
+def _post_order(s, s2, mo):
+    """RingRift's board.markers order after a move: removed markers drop out, new ones are
+    appended (only matters for territory_closure with >= 11 markers of one player)."""
+    om = s[S.O_MARK]
+    keep = [c for c in mo if s2[om + c] != 0]
+    new = [c for c in range(s[S.H_N]) if s2[om + c] != 0 and s[om + c] == 0]
+    return np.array(keep + new, np.int64)
+
+
+def test_weights_module():
+    assert len(HEURISTIC_WEIGHT_KEYS) == 59 == len(BASE_V1_BALANCED_WEIGHTS)
+    assert list(BASE_V1_BALANCED_WEIGHTS) == list(HEURISTIC_WEIGHT_KEYS)
+    w = HE.weights_array({"WEIGHT_MOBILITY": 1.25})
+    assert w.dtype == np.float64 and w[HEURISTIC_WEIGHT_KEYS.index("WEIGHT_MOBILITY")] == 1.25
+    with pytest.raises(KeyError):
+        HE.weights_array({"WEIGHT_NOPE": 1.0})
+
+
+def test_worked_example(ringrift_fixtures):
+    """docs example: hex8 2p seed0 ply 10, P1, default weights: full 66.5, light 33.5."""
+    d = json.loads((ringrift_fixtures / "eval-vectors" / "eval_hex8_2p_seed0.json").read_text())
+    pos = next(p for p in d["positions"] if p["ply"] == 10)
+    board, s = state_from_json(pos["state"])
+    w = HE.weights_array(None)
+    full = HE.breakdown(board.geo, s, 1, w, HE.FULL)
+    assert full["total"] == 66.5 and full["stack_control"] == 57 and full["territory_closure"] == 35
+    assert HE.breakdown(board.geo, s, 1, w, HE.LIGHT)["total"] == 33.5
+    assert math.copysign(1.0, full["opponent_victory_threat"]) == -1.0  # RingRift's -0.0
+
+
+def test_eval_vectors(ringrift_fixtures):
+    """Every component/total, every player, both profiles, both modes, every position."""
+    out = np.zeros(HE.N_COMPONENTS)
+    bad = []
+    for path in _files(ringrift_fixtures):
+        d = json.loads(path.read_text())
+        W = {k: HE.weights_array(v) for k, v in d["weights"].items()}
+        for i, pos in enumerate(d["positions"]):
+            board, s = state_from_json(pos["state"])
+            mo = HE.marker_order(board, pos["state"])
+            for pl, profs in pos["breakdowns"].items():
+                for prof, modes in profs.items():
+                    for mname, exp in modes.items():
+                        mode = HE.LIGHT if mname == "light" else HE.FULL
+                        tot = HE.evaluate_ordered(board.geo, s, int(pl), W[prof], mode, out, mo, len(mo))
+                        got = dict(zip(HE.COMPONENTS, out.tolist()), total=tot)
+                        for k, v in exp.items():
+                            if not _close(got[k], v):
+                                bad.append(f"{path.name} pos{i} P{pl} {prof}/{mname} {k}: {got[k]} != {v}")
+    assert not bad, f"{len(bad)} mismatches, first: {bad[:5]}"
+
+
+def test_move_scores(ringrift_fixtures):
+    """moveScores (default weights, position's evalMode, mover's view, terminal +/-1e5) for every
+    fixture move that our move generator also offers in the history-stripped state."""
+    bad, checked = [], 0
+    for path in _files(ringrift_fixtures):
+        d = json.loads(path.read_text())
+        w = HE.weights_array(d["weights"]["default"])
+        out = np.zeros(HE.N_COMPONENTS)
+        for i, pos in enumerate(d["positions"]):
+            if not pos.get("moveScores"):
+                continue
+            board, s = state_from_json(pos["state"])
+            mo = HE.marker_order(board, pos["state"])
+            me = int(pos["currentPlayer"])
+            mode = HE.LIGHT if pos["evalMode"] == "light" else HE.FULL
+            bykey = {}
+            for m in legal_moves_list(board, s):
+                bykey.setdefault(move_key(board, move_to_json(board, s, int(m))), []).append(int(m))
+            for mj, want in pos["moveScores"]:
+                cands = bykey.get(move_key(board, mj), [])
+                if not cands:
+                    continue  # not offered in the stripped state (movegen/history, not the evaluator)
+                scores = []
+                for m in cands:
+                    s2 = s.copy()
+                    apply_move(board.geo, s2, m)
+                    if s2[S.H_STATUS] == S.COMPLETED:
+                        scores.append(HE.score(board.geo, s2, me, w, mode))
+                    else:
+                        o2 = _post_order(s, s2, mo)
+                        scores.append(HE.evaluate_ordered(board.geo, s2, me, w, mode, out, o2, len(o2)))
+                checked += 1
+                if not any(_close(x, want) for x in scores):
+                    bad.append(f"{path.name} pos{i} {mj['type']}: {scores} != {want}")
+    assert checked > 3000
+    assert not bad, f"{len(bad)} of {checked} move scores differ, first: {bad[:5]}"
+
+
+def _relabel(state: dict, perm: dict) -> dict:
+    """The same position with player numbers renamed by perm (a dict p -> q)."""
+    st = copy.deepcopy(state)
+    bd = st["board"]
+    for stack in bd["stacks"].values():
+        stack["rings"] = [perm[r] for r in stack["rings"]]
+        stack["controllingPlayer"] = perm[stack["controllingPlayer"]]
+    for mk in bd["markers"].values():
+        mk["player"] = perm[mk["player"]]
+    bd["collapsedSpaces"] = {k: perm.get(v, v) for k, v in bd["collapsedSpaces"].items()}
+    bd["eliminatedRings"] = {str(perm[int(k)]): v for k, v in (bd.get("eliminatedRings") or {}).items()}
+    for p in st["players"]:
+        p["playerNumber"] = perm[p["playerNumber"]]
+    st["players"].sort(key=lambda p: p["playerNumber"])
+    st["currentPlayer"] = perm[st["currentPlayer"]]
+    for k in ("lpsConsecutiveExclusivePlayer", "lpsCurrentRoundFirstPlayer",
+              "lpsExclusivePlayerForCompletedRound", "winner"):
+        if st.get(k):
+            st[k] = perm[st[k]]
+    if isinstance(st.get("lpsCurrentRoundActorMask"), dict):
+        st["lpsCurrentRoundActorMask"] = {str(perm[int(k)]): v for k, v in st["lpsCurrentRoundActorMask"].items()}
+    return st
+
+
+# components that are exactly antisymmetric between the two seats of a 2p game (default weights)
+ANTISYMMETRIC_2P = ("stack_control", "territory", "rings_in_hand", "center_control", "opponent_threats",
+                    "mobility", "marker_count", "victory_proximity", "stack_mobility",
+                    "multi_leader_threat", "line_potential", "line_connectivity", "territory_closure",
+                    "territory_safety", "forced_elimination_risk", "lps_action_advantage",
+                    "recovery_potential")
+
+
+def _positions(fixtures, pattern):
+    for path in sorted((fixtures / "eval-vectors").glob(pattern)):
+        d = json.loads(path.read_text())
+        for pos in d["positions"]:
+            yield d, pos
+
+
+def test_seat_swap_2p(ringrift_fixtures):
+    """Seat swap in 2p. RingRift's evaluator is NOT antisymmetric: eliminated_rings is absolute,
+    opponent_victory_threat is one-sided, vulnerability(P1)/W_VUL mirrors overtake(P2)/W_OVT and,
+    with negative proximity weights, the 0-floored opponent max breaks victory_proximity. It IS
+    invariant under renaming the players (no dependence on seat numbers or currentPlayer)."""
+    w = HE.weights_array(None)
+    n = 0
+    for d, pos in _positions(ringrift_fixtures, "eval_*_2p_seed0.json"):
+        board, s = state_from_json(pos["state"])
+        _, t = state_from_json(_relabel(pos["state"], {1: 2, 2: 1}))
+        mo = HE.marker_order(board, pos["state"])
+        for mode in (HE.FULL, HE.LIGHT):
+            b1 = HE.breakdown(board.geo, s, 1, w, mode, mo)
+            b2 = HE.breakdown(board.geo, s, 2, w, mode, mo)
+            r2 = HE.breakdown(board.geo, t, 2, w, mode, mo)
+            assert b1 == r2  # renaming seats changes nothing
+            for k in ANTISYMMETRIC_2P:
+                assert _close(b1[k], -b2[k]), (k, b1[k], b2[k])
+            if mode == HE.FULL:
+                assert _close(b1["vulnerability"] / w[13], -b2["overtake_potential"] / w[14])
+            n += 1
+    assert n > 0
+
+
+def test_relabel_invariance_multiplayer(ringrift_fixtures):
+    w = HE.weights_array(None)
+    for d, pos in _positions(ringrift_fixtures, "eval_square8_4p_seed0.json"):
+        perm = {1: 3, 2: 1, 3: 4, 4: 2}
+        board, s = state_from_json(pos["state"])
+        _, t = state_from_json(_relabel(pos["state"], perm))
+        mo = HE.marker_order(board, pos["state"])
+        for p in range(1, 5):
+            assert HE.breakdown(board.geo, s, p, w, HE.FULL, mo) == HE.breakdown(board.geo, t, perm[p], w, HE.FULL, mo)
+
+
+def test_terminal_score():
+    from ringrift_mpi.interop import initial_state
+    board, s = initial_state("square8", 2)
+    w = HE.weights_array(None)
+    assert HE.score(board.geo, s, 1, w, HE.FULL) == HE.breakdown(board.geo, s, 1, w)["total"]
+    s[S.H_STATUS], s[S.H_WINNER] = S.COMPLETED, 2
+    assert HE.score(board.geo, s, 2, w, HE.FULL) == 100000.0
+    assert HE.score(board.geo, s, 1, w, HE.FULL) == -100000.0
+    s[S.H_WINNER] = 0
+    assert HE.score(board.geo, s, 1, w, HE.FULL) == 0.0
+
+
+# --- profiles ------------------------------------------------------------------------
+
+def test_profile_round_trip_single(tmp_path):
+    w = {k: float(i) * 0.5 - 3 for i, k in enumerate(HEURISTIC_WEIGHT_KEYS)}
+    PR.save_profile(tmp_path / "p.json", PR.Profile(w, fitness=0.75, generation=7), timestamp="t0")
+    p = PR.load_profile(tmp_path / "p.json")
+    assert p.weights == w and list(p.weights) == list(HEURISTIC_WEIGHT_KEYS)
+    assert (p.fitness, p.generation, p.filled, p.meta) == (0.75, 7, [], {"timestamp": "t0"})
+    assert np.array_equal(p.array(), np.array(list(w.values())))
+    assert [f.name for f in tmp_path.iterdir()] == ["p.json"]  # no temp file left behind
+
+
+def test_profile_partial_and_unknown(tmp_path):
+    (tmp_path / "part.json").write_text(json.dumps({"weights": {"WEIGHT_MOBILITY": 9.0}, "fitness": 0.5}))
+    p = PR.load(tmp_path / "part.json")
+    assert p.weights["WEIGHT_MOBILITY"] == 9.0 and len(p.filled) == 58 and "WEIGHT_MOBILITY" not in p.filled
+    assert p.weights["WEIGHT_TERRITORY"] == BASE_V1_BALANCED_WEIGHTS["WEIGHT_TERRITORY"]
+    (tmp_path / "bad.json").write_text(json.dumps({"profiles": {"x": {"WEIGHT_BOGUS": 1}}}))
+    with pytest.raises(PR.ProfileError, match=r"bad\.json.*WEIGHT_BOGUS"):
+        PR.load(tmp_path / "bad.json")
+    (tmp_path / "bad2.json").write_text(json.dumps({"weights": {"WEIGHT_MOBILITY": "x"}}))
+    with pytest.raises(PR.ProfileError, match="bad2.json"):
+        PR.load_profile(tmp_path / "bad2.json")
+
+
+def test_profile_round_trip_multi(tmp_path):
+    ps = PR.ProfileSet({
+        "heuristic_v1_2p": PR.Profile(dict(BASE_V1_BALANCED_WEIGHTS), fitness=0.7,
+                                      meta={"source": "Iterative CMA-ES", "iteration": 2, "board": "square8"}),
+        "heuristic_v1_3p": PR.Profile({**BASE_V1_BALANCED_WEIGHTS, "WEIGHT_TERRITORY": -1.5}),
+    }, extra={"version": "1.2.0", "description": "test"})
+    PR.save_profiles(tmp_path / "m.json", ps)
+    raw = json.loads((tmp_path / "m.json").read_text())
+    assert raw["training_metadata"]["heuristic_v1_2p"]["fitness"] == 0.7 and raw["version"] == "1.2.0"
+    back = PR.load(tmp_path / "m.json")
+    assert isinstance(back, PR.ProfileSet) and back.extra == ps.extra
+    for k, p in ps.profiles.items():
+        q = back.profiles[k]
+        assert (q.weights, q.fitness, q.meta, q.filled) == (p.weights, p.fitness, p.meta, [])
+
+
+def test_ringrift_profile_files():
+    """RingRift's own files, when a RingRift checkout is around (45-key and 18-key profiles)."""
+    from pathlib import Path
+    root = Path("/tmp/rr/ai-service")
+    if not root.is_dir():
+        pytest.skip("no RingRift checkout at /tmp/rr")
+    multi = PR.load(root / "data" / "trained_heuristic_profiles.json")
+    assert set(multi.profiles) == {"heuristic_v1_2p", "heuristic_v1_3p", "heuristic_v1_4p"}
+    assert all(len(p.filled) == 14 for p in multi.profiles.values())
+    single = PR.load(root / "heuristic_weights_optimized.json")
+    assert len(single.filled) == 41 and single.fitness == 0.5 and single.generation == 2
