@@ -21,6 +21,13 @@ OPEN = {
     "hexagonal_2p.process_territory.multi_region": "fixture has a stack at (7,7), off its hexagonal board",
     "trace.hexagonal_2p.process_territory.multi_region.json": "fixture has a stack at (7,7), off its hexagonal board",
 }
+# (file, case): evaluation positions whose failing move score comes from applying a
+# territory self-elimination the fixture lists but our generator does not offer
+# from the history-stripped state; RingRift reaches a different state there.
+OPEN_EVAL = {
+    ("eval_hex8_4p_seed1.json", "position 11 (ply 172)"),
+    ("eval_square8_3p_seed1.json", "position 5 (ply 88)"),
+}
 
 
 def _stale() -> set[str]:
@@ -34,8 +41,7 @@ def _stale() -> set[str]:
 def _params():
     if not FIXTURES.is_dir():
         return [pytest.param(None, marks=pytest.mark.skip(reason=f"RingRift fixtures not found at {FIXTURES}"))]
-    files = sorted(p for p in FIXTURES.rglob("*.json")
-                   if p.parent.name not in ("eval-vectors",) and p.name != "known-stale.json")
+    files = sorted(p for p in FIXTURES.rglob("*.json") if p.name != "known-stale.json")
     return [pytest.param(f, id=str(f.relative_to(FIXTURES))) for f in files]
 
 
@@ -47,7 +53,7 @@ def test_fixture_file(path: Path):
         key = case.record_id or case.case_id
         if key in stale:
             continue
-        if key in OPEN:
+        if key in OPEN or (path.name, key) in OPEN_EVAL:
             assert not case.ok, f"{key} passes now: remove it from OPEN"
             continue
         if not case.ok:
