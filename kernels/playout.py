@@ -10,8 +10,8 @@ negligible and, being deterministic, harmless.
 
 ``random_playout(geo, s, seed, max_moves, moves_out)``
     plays ``s`` to the end in place; returns the number of moves applied.
-``play_random_games(geo, s0, seeds, max_moves, check, out_winner, out_moves,
-out_capped, out_viol, out_legal)``
+``play_random_games(geo, s0, seeds, max_moves, out_winner, out_moves,
+out_capped, out_viol, out_legal, check)``
     plays one game per seed from copies of ``s0`` (a plain loop, nogil, so
     several Python threads can each run a batch).
 ``invariant_violation(geo, s, supply)``
@@ -288,8 +288,8 @@ def random_playout(geo, s, seed, max_moves, moves_out):
 
 
 @jit
-def play_random_games(geo, s0, seeds, max_moves, check, out_winner, out_moves, out_capped, out_viol,
-                      out_legal):
+def play_random_games(geo, s0, seeds, max_moves, out_winner, out_moves, out_capped, out_viol, out_legal,
+                      check):
     """One random game per seed from copies of s0.
 
     Per game g: out_winner[g] = winner (0 draw/capped, -1 game stuck: active

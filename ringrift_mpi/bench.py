@@ -1,0 +1,293 @@
+"""Throughput benchmark of the rules kernels: ``ringrift-bench`` / ``python -m ringrift_mpi.bench``.
+
+For every board x player count it plays ``--games`` seeded games on one core
+and prints games/s, moves/s, mean moves per game, mean legal moves per
+decision, invariant violations (with ``--check-invariants``: the full
+``kernels.playout`` check after every move), capped games and wins by seat.
+It also times numba compilation: a fresh interpreter imports the kernels and
+plays one game, once with an empty NUMBA_CACHE_DIR (cold: everything is
+compiled) and once more with the cache that run filled (warm: loaded from the
+cache).
+
+Modes are entries of ``MODES`` (name -> runner); ``random`` plays uniformly
+random legal moves. A runner takes ``(board, players, seeds, max_moves, check)``
+and returns a ``GameBatch``; e.g. a heuristic mode is added with
+``MODES["heuristic"] = run_heuristic``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from kernels import geometry as G
+
+BOARDS = ("square8", "hex8", "square19", "hexagonal")
+# default games per config: the full 12-config matrix takes about a minute on one core
+# (2-core Xeon VM, invariants checked), plus ~30 s of cold compilation
+DEFAULT_GAMES = {"square8": 8000, "hex8": 6000, "square19": 400, "hexagonal": 200}
+
+
+@dataclass
+class GameBatch:
+    """Per-game results of one config (arrays of length G)."""
+    winner: np.ndarray   # 0 draw/capped, -1 stuck (active with no legal move), else the seat
+    moves: np.ndarray    # moves applied
+    capped: np.ndarray   # 1 when the move cap ended the game
+    viol: np.ndarray     # invariant violations seen (0 unless checked)
+    legal: np.ndarray    # sum of legal-move counts over the game's decisions
+    first_violation: tuple = (-1, 0, 0)  # (game index, code, ply) of the first violation
+
+
+def run_random(board: int, players: int, seeds: np.ndarray, max_moves: int, check: bool) -> GameBatch:
+    from kernels.newgame import new_game
+    from kernels.playout import play_random_games
+    g = len(seeds)
+    out = [np.zeros(g, np.int64) for _ in range(5)]
+    first = play_random_games(G.build(board), new_game(board, players), seeds.astype(np.int64), max_moves,
+                              *out, check)
+    return GameBatch(*out, first_violation=tuple(int(v) for v in first))
+
+
+MODES: dict[str, Callable[..., GameBatch]] = {"random": run_random}
+
+
+def machine_info() -> dict:
+    return {"platform": platform.platform(), "machine": platform.machine(),
+            "processor": platform.processor() or _cpu_model(), "cpu_count": os.cpu_count(),
+            "python": platform.python_version(), "numba": _numba_version(), "numpy": np.__version__}
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return ""
+
+
+def _numba_version() -> str:
+    import numba
+    return numba.__version__
+
+
+_COMPILE_PROBE = """
+import time
+t0 = time.perf_counter()
+import numpy as np
+from kernels import geometry as G
+from kernels.newgame import new_game
+from kernels.playout import play_random_games, random_playout, invariant_violation
+t1 = time.perf_counter()
+geo = G.build(0)
+s = new_game(0, 2)
+random_playout(geo, s, 1, 0, np.empty(0, np.int64))
+invariant_violation(geo, s, 0)
+z = [np.zeros(1, np.int64) for _ in range(5)]
+play_random_games(geo, new_game(0, 2), np.arange(1, dtype=np.int64), 0, *z, True)
+t2 = time.perf_counter()
+print(t1 - t0, t2 - t1)
+"""
+
+
+def compile_times() -> dict:
+    """Seconds for 'import kernels + first playout' in a fresh interpreter, cold and warm cache."""
+    res = {}
+    with tempfile.TemporaryDirectory(prefix="ringrift-numba-cache-") as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        for label in ("cold", "warm"):
+            t = time.perf_counter()
+            p = subprocess.run([sys.executable, "-c", _COMPILE_PROBE], env=env, capture_output=True, text=True)
+            wall = time.perf_counter() - t
+            if p.returncode != 0:
+                res[label] = {"error": p.stderr.strip().splitlines()[-1:] or ["?"]}
+                continue
+            imp, first = (float(v) for v in p.stdout.split())
+            res[label] = {"import_s": imp, "first_playout_s": first, "total_s": imp + first,
+                          "process_wall_s": wall}
+    return res
+
+
+def bench_config(mode: str, board: str, players: int, games: int, seed: int, max_moves: int,
+                 check: bool) -> dict:
+    b = G.board_id(board)
+    run = MODES[mode]
+    run(b, players, np.array([seed], np.int64), max_moves, check)  # compile / warm up
+    seeds = np.arange(games, dtype=np.int64) + seed * 1_000_000
+    t = time.perf_counter()
+    r = run(b, players, seeds, max_moves, check)
+    dt = time.perf_counter() - t
+    moves = int(r.moves.sum())
+    wins = {str(p): int((r.winner == p).sum()) for p in range(1, players + 1)}
+    return {"board": board, "players": players, "mode": mode, "games": games, "seconds": dt,
+            "games_per_s": games / dt if dt > 0 else float("inf"),
+            "moves_per_s": moves / dt if dt > 0 else float("inf"),
+            "mean_moves": moves / games, "max_moves": int(r.moves.max()),
+            "mean_legal": float(r.legal.sum()) / max(moves, 1),
+            "violations": int(r.viol.sum()) if check else None,
+            "first_violation": ({"seed": int(seeds[r.first_violation[0]]), "code": r.first_violation[1],
+                                 "ply": r.first_violation[2]} if r.first_violation[0] >= 0 else None),
+            "capped": int(r.capped.sum()), "stuck": int((r.winner < 0).sum()),
+            "draws": int((r.winner == 0).sum()), "wins": wins}
+
+
+def _key(r: dict) -> str:
+    return f"{r['mode']}/{r['board']}/{r['players']}p"
+
+
+def write_json(path: str, data: dict) -> None:
+    d = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".bench-", suffix=".json", dir=d)
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(data, f, indent=1, sort_keys=True)
+            f.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _parse_list(text: str, conv, what: str, allowed=None) -> list:
+    out = []
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            v = conv(part)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"bad {what}: {part!r}") from None
+        if allowed is not None and v not in allowed:
+            raise argparse.ArgumentTypeError(f"bad {what}: {part!r} (expected one of {', '.join(map(str, allowed))})")
+        out.append(v)
+    if not out:
+        raise argparse.ArgumentTypeError(f"no {what} given")
+    return out
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="ringrift-bench", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--mode", default="random", choices=sorted(MODES), help="move policy (default random)")
+    ap.add_argument("--boards", default=",".join(BOARDS),
+                    type=lambda t: _parse_list(t, str, "board", G.BOARD_NAMES), help="comma-separated boards")
+    ap.add_argument("--players", default="2,3,4", type=lambda t: _parse_list(t, int, "player count", (2, 3, 4)),
+                    help="comma-separated player counts")
+    ap.add_argument("--games", type=int, default=None,
+                    help="games per config (default per board: %s)" %
+                         ", ".join(f"{k} {v}" for k, v in DEFAULT_GAMES.items()))
+    ap.add_argument("--seed", type=int, default=0, help="base seed (game i uses seed*1e6 + i)")
+    ap.add_argument("--max-moves", type=int, default=20000, help="move cap per game, 0 = none (default 20000)")
+    ap.add_argument("--check-invariants", action="store_true", help="check the state after every move")
+    ap.add_argument("--no-compile-timing", action="store_true", help="skip the cold/warm compile measurement")
+    ap.add_argument("--json", metavar="OUT", help="write the figures to OUT (atomically)")
+    ap.add_argument("--compare", metavar="OLD", help="print new/old ratios against an earlier --json file")
+    return ap
+
+
+def _fmt_table(rows: list[dict], check: bool) -> str:
+    head = ("board", "P", "games", "games/s", "moves/s", "moves/game", "legal/dec", "viol", "capped", "wins by seat")
+    lines = []
+    for r in rows:
+        wins = " ".join(f"{p}:{n}" for p, n in r["wins"].items())
+        if r["draws"]:
+            wins += f" draw:{r['draws']}"
+        if r["stuck"]:
+            wins += f" STUCK:{r['stuck']}"
+        lines.append((r["board"], str(r["players"]), str(r["games"]), f"{r['games_per_s']:.1f}",
+                      f"{r['moves_per_s']:.0f}", f"{r['mean_moves']:.1f}", f"{r['mean_legal']:.1f}",
+                      str(r["violations"]) if check else "-", str(r["capped"]), wins))
+    w = [max(len(h), *(len(l[i]) for l in lines)) if lines else len(h) for i, h in enumerate(head)]
+    out = ["  ".join(h.rjust(w[i]) if 0 < i < 9 else h.ljust(w[i]) for i, h in enumerate(head)).rstrip()]
+    for l in lines:
+        out.append("  ".join(v.rjust(w[i]) if 0 < i < 9 else v.ljust(w[i]) for i, v in enumerate(l)).rstrip())
+    return "\n".join(out)
+
+
+def compare(new: dict, old: dict) -> str:
+    oldr = {_key(r): r for r in old.get("results", [])}
+    out = [f"{'config':28s} {'games/s new/old':>16s} {'moves/s new/old':>16s}"]
+    for r in new["results"]:
+        o = oldr.get(_key(r))
+        if o is None:
+            out.append(f"{_key(r):28s} {'(not in old)':>16s}")
+            continue
+        g = r["games_per_s"] / o["games_per_s"] if o["games_per_s"] else float("nan")
+        m = r["moves_per_s"] / o["moves_per_s"] if o["moves_per_s"] else float("nan")
+        out.append(f"{_key(r):28s} {g:16.2f} {m:16.2f}")
+    for k in oldr.keys() - {_key(r) for r in new["results"]}:
+        out.append(f"{k:28s} {'(not in new)':>16s}")
+    return "\n".join(out)
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.games is not None and args.games < 1:
+        print("ringrift-bench: --games must be >= 1", file=sys.stderr)
+        return 2
+    old = None
+    if args.compare:
+        with open(args.compare) as f:
+            old = json.load(f)
+    info = machine_info()
+    print(f"machine: {info['platform']} | {info['processor']} | {info['cpu_count']} CPUs | "
+          f"Python {info['python']} numba {info['numba']} numpy {info['numpy']}")
+    print(f"mode {args.mode}, one core, seed {args.seed}, move cap {args.max_moves or 'none'}, "
+          f"invariants {'checked after every move' if args.check_invariants else 'not checked'}")
+    comp = None
+    if not args.no_compile_timing:
+        comp = compile_times()
+        for label in ("cold", "warm"):
+            c = comp[label]
+            if "error" in c:
+                print(f"compile ({label} cache): FAILED: {c['error']}")
+            else:
+                print(f"compile ({label} cache): import {c['import_s']:.2f} s + first playout "
+                      f"{c['first_playout_s']:.2f} s = {c['total_s']:.2f} s (process {c['process_wall_s']:.2f} s)")
+    rows = []
+    for board in args.boards:
+        for players in args.players:
+            games = args.games or DEFAULT_GAMES.get(board, 100)
+            r = bench_config(args.mode, board, players, games, args.seed, args.max_moves, args.check_invariants)
+            rows.append(r)
+            print(f"  {board} {players}p: {games} games in {r['seconds']:.2f} s", file=sys.stderr, flush=True)
+            if r["first_violation"]:
+                fv = r["first_violation"]
+                print(f"  VIOLATION {board} {players}p seed {fv['seed']} ply {fv['ply']} code {fv['code']}",
+                      file=sys.stderr, flush=True)
+    print(_fmt_table(rows, args.check_invariants))
+    total_v = sum(r["violations"] or 0 for r in rows)
+    bad = [r for r in rows if r["first_violation"] or r["stuck"]]
+    if args.check_invariants:
+        print(f"invariant violations: {total_v}")
+    for r in bad:
+        fv = r["first_violation"]
+        if fv:
+            from kernels.playout import INVARIANT_NAMES
+            print(f"  first violation {r['board']} {r['players']}p: seed {fv['seed']}, ply {fv['ply']}, "
+                  f"code {fv['code']} ({INVARIANT_NAMES[fv['code']]})")
+    data = {"machine": info, "args": {k: v for k, v in vars(args).items() if k not in ("json", "compare")},
+            "compile": comp, "results": rows, "time": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    if old is not None:
+        print(compare(data, old))
+    if args.json:
+        write_json(args.json, data)
+        print(f"wrote {args.json}")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

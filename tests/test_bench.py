@@ -1,0 +1,22 @@
+"""Smoke test of ringrift-bench (tiny config, no compile timing)."""
+import json
+
+from ringrift_mpi import bench
+
+
+def test_bench_json_and_compare(tmp_path, capsys):
+    out = tmp_path / "b.json"
+    args = ["--boards", "square8,hex8", "--players", "2", "--games", "4", "--no-compile-timing",
+            "--check-invariants", "--json", str(out)]
+    assert bench.main(args) == 0
+    data = json.loads(out.read_text())
+    assert [(r["board"], r["players"], r["games"], r["violations"]) for r in data["results"]] == \
+        [("square8", 2, 4, 0), ("hex8", 2, 4, 0)]
+    assert sum(data["results"][0]["wins"].values()) + data["results"][0]["draws"] == 4
+    assert bench.main(args[:-2] + ["--compare", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "games/s new/old" in text and "random/hex8/2p" in text
+
+
+def test_modes_are_a_registry():
+    assert "random" in bench.MODES
