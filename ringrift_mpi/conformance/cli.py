@@ -64,9 +64,22 @@ def _cases(path: str):
                                 "game record, reference trace or evaluation-vector file")
 
 
+def expand(paths: list[str]) -> list[str]:
+    """Folders stand for every .json file below them, in sorted order."""
+    out = []
+    for path in paths:
+        if os.path.isdir(path):
+            for root, dirs, files in os.walk(path):
+                dirs.sort()
+                out.extend(os.path.join(root, f) for f in sorted(files) if f.endswith(".json"))
+        else:
+            out.append(path)
+    return out
+
+
 def run_files(paths: list[str], stale: set[str], out=sys.stdout) -> tuple[int, int, int]:
     passed = failed = apart = 0
-    for path in paths:
+    for path in expand(paths):
         for case in _cases(path):
             key = case.record_id or case.case_id
             if key in stale:
@@ -90,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
                                  description="Check our engine against RingRift fixture files "
                                              "(contract vectors, rules-parity, game records, reference "
                                              "traces, evaluation vectors). Subcommand: export-traces.")
-    ap.add_argument("files", nargs="+", metavar="FILE")
+    ap.add_argument("files", nargs="+", metavar="FILE",
+                    help="fixture files, or folders (every .json below them)")
     ap.add_argument("--known-stale", metavar="FILE",
                     help="known-stale.json: the vectors and games it names are reported apart")
     args = ap.parse_args(argv)
