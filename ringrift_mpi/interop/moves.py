@@ -23,6 +23,8 @@ TO_MATTERS = {"place_ring", "move_stack", "overtaking_capture", "continue_captur
               "eliminate_rings_from_stack", "forced_elimination"}
 REC_OPTION = {M.REC_LINE_ALL: 1, M.REC_LINE_MIN: 2}
 REC_MODE = {M.REC_LINE_ALL: "line", M.REC_LINE_MIN: "line", M.REC_FALLBACK: "fallback", M.REC_STRIKE: "stack_strike"}
+# move_from_json(strict=False) only: a decision RingRift's engines apply without changing anything; play nothing
+NO_OP = -1
 
 
 def legal_moves_list(board: Board, s: np.ndarray) -> np.ndarray:
@@ -149,7 +151,9 @@ def move_from_json(board: Board, s: np.ndarray, mj: dict, what: str = "move",
     With ``strict=False`` a decision that carries its own payload (a territory
     region, the stack to eliminate from, a capture segment) is also accepted
     when our generator would not offer it in this state, the way RingRift's
-    ``apply_move`` takes such moves from its fixture harnesses.
+    ``apply_move`` takes such moves from its fixture harnesses; and a territory
+    decision with nothing it could process gives ``NO_OP`` (see
+    ``_territory_noop``), which the caller must not apply.
     """
     key = move_key(board, mj, what)
     if legal is None:
@@ -171,6 +175,8 @@ def move_from_json(board: Board, s: np.ndarray, mj: dict, what: str = "move",
         explicit = _explicit_decision(board, s, mj, what)
         if explicit is not None:
             return explicit
+        if _territory_noop(board, s, mj, what):
+            return NO_OP
     if not matches:
         raise InteropError(f"{what}: {mj.get('type')} by player {mj.get('player')} is not legal here "
                            f"(phase {S.PHASE_NAMES[s[S.H_PHASE]]}, player {int(s[S.H_CUR])} to move)")
@@ -182,6 +188,29 @@ def recovery_alternatives(board: Board, s: np.ndarray, mj: dict, legal: np.ndarr
     key = move_key(board, mj)
     dec = _Decisions(board, s)
     return [int(m) for m in legal if move_key(board, move_to_json(board, s, m, 0, dec)) == key]
+
+
+def _territory_noop(board: Board, s: np.ndarray, mj: dict, what: str) -> bool:
+    """A choose_territory_option of the player to move, in territory processing, that names no region
+    while none is there to take, or names one the player cannot pay for (no own stack outside it).
+
+    RingRift's TS engine applies it as a no-op: TerritoryAggregate.applyProcessTerritoryRegionDecision
+    returns the state unchanged when it finds no region or the self-elimination prerequisite fails, and
+    processTurn then skips post-move processing for a decision that changed nothing (FSMAdapter
+    validates it against a placeholder region). Python's _apply_territory_claim does the same for the
+    unpayable region.
+    """
+    t = LEGACY_TYPES.get(mj.get("type"), mj.get("type"))
+    p = int(s[S.H_CUR])
+    if t != "choose_territory_option" or mj.get("player") != p or s[S.H_PHASE] != S.TERRITORY_PROCESSING:
+        return False
+    regions = mj.get("disconnectedRegions") or []
+    spaces = regions[0].get("spaces") if regions else None
+    if spaces:
+        cells = {board.cell(q, f"{what} region") for q in spaces}
+        return not any(c not in cells and s[s[S.O_CTRL] + c] == p for c in range(board.n))
+    legal = legal_moves_list(board, s)
+    return not any(M.mtype(int(m)) == M.CHOOSE_TERRITORY_OPTION for m in legal)
 
 
 def _explicit_decision(board: Board, s: np.ndarray, mj: dict, what: str) -> int | None:
