@@ -394,11 +394,12 @@ def _after_territory(geo, s):
 @jit
 def _advance(geo, s, t, m):
     p = s[H_CUR]
-    buf = np.empty(4096, np.int64)
+    if t == PLACE_RING or t == SKIP_PLACEMENT or t == NO_PLACEMENT_ACTION:
+        s[H_PHASE] = MOVEMENT
+        return
+    buf = np.empty(4096, np.int64)  # only the branches below need scratch; placements are the hot case
     if t == FORCED_ELIMINATION:
         end_turn(geo, s)
-    elif t == PLACE_RING or t == SKIP_PLACEMENT or t == NO_PLACEMENT_ACTION:
-        s[H_PHASE] = MOVEMENT
     elif t == MOVE_STACK:
         s[H_CHAIN] = -1
         b = mto(m)

@@ -9,10 +9,17 @@ plays one game, once with an empty NUMBA_CACHE_DIR (cold: everything is
 compiled) and once more with the cache that run filled (warm: loaded from the
 cache).
 
-Modes are entries of ``MODES`` (name -> runner); ``random`` plays uniformly
-random legal moves. A runner takes ``(board, players, seeds, max_moves, check)``
-and returns a ``GameBatch``; e.g. a heuristic mode is added with
-``MODES["heuristic"] = run_heuristic``.
+Modes are entries of ``MODES`` (name -> runner): ``random`` plays uniformly
+random legal moves; ``heuristic`` is heuristic-vs-heuristic self-play the way
+RingRift's CMA-ES plays it (greedy one-ply HeuristicAI with the default
+weights, epsilon 0.02 with 2 players and 0 with 3-4, the board's training
+evaluation mode: full on square8/hex8, light on square19/hexagonal). A runner
+takes ``(board, players, seeds, max_moves, check)`` and returns a
+``GameBatch``.
+
+Where RingRift's own Python engine was timed on this kind of machine
+(``REFERENCE``, from notes/ringrift-reference.md), the table also shows our
+games/s and decisions/s as multiples of RingRift's.
 """
 from __future__ import annotations
 
@@ -58,7 +65,37 @@ def run_random(board: int, players: int, seeds: np.ndarray, max_moves: int, chec
     return GameBatch(*out, first_violation=tuple(int(v) for v in first))
 
 
-MODES: dict[str, Callable[..., GameBatch]] = {"random": run_random}
+def run_heuristic(board: int, players: int, seeds: np.ndarray, max_moves: int, check: bool) -> GameBatch:
+    from kernels.games import VT_MOVE_CAP, run_games
+    from kernels.heuristic import FULL, LIGHT
+    from kernels.heuristic_weights import BASE_V1_BALANCED_WEIGHTS, weights_array
+    from kernels.newgame import new_game
+    if check:
+        raise SystemExit("ringrift-bench: --check-invariants is for --mode random")
+    w = weights_array(BASE_V1_BALANCED_WEIGHTS)[None, :]
+    mode = LIGHT if board in (G.SQUARE19, G.HEXAGONAL) else FULL
+    r = run_games(G.build(board), new_game(board, players), 0, seeds.astype(np.int64),
+                  np.zeros(players, np.int64), w, mode=mode, eps=0.02 if players == 2 else 0.0,
+                  max_moves=max_moves)
+    g = len(seeds)
+    return GameBatch(r.winner, r.moves, (r.vtype == VT_MOVE_CAP).astype(np.int64), np.zeros(g, np.int64),
+                     r.legal)
+
+
+MODES: dict[str, Callable[..., GameBatch]] = {"random": run_random, "heuristic": run_heuristic}
+
+# RingRift's Python engine, one core of a machine like ours (notes/ringrift-reference.md):
+# (mode, board, players) -> (games/s, decisions/s)
+REFERENCE = {
+    ("heuristic", "square8", 2): (0.27, 28.5), ("heuristic", "square8", 3): (0.25, 28.5),
+    ("heuristic", "square8", 4): (0.28, 28.5), ("heuristic", "hex8", 2): (0.30, 39.0),
+    ("heuristic", "square19", 2): (0.0034, 2.0), ("heuristic", "hexagonal", 2): (0.0018, 1.2),
+    ("random", "square8", 2): (1 / 0.24, 551.0), ("random", "hex8", 2): (1 / 0.28, None),
+    ("random", "square19", 2): (1 / 4.9, None), ("random", "hexagonal", 2): (1 / 11.6, None),
+}
+# the brief's targets for heuristic self-play, as multiples of RingRift's games/s per core
+TARGET_RATIO = {"square8": 300, "hex8": 300, "square19": 1000, "hexagonal": 1000}
+DEFAULT_HEURISTIC_GAMES = {"square8": 200, "hex8": 200, "square19": 4, "hexagonal": 2}
 
 
 def machine_info() -> dict:
@@ -98,7 +135,12 @@ invariant_violation(geo, s, 0)
 z = [np.zeros(1, np.int64) for _ in range(5)]
 play_random_games(geo, new_game(0, 2), np.arange(1, dtype=np.int64), 0, *z, True)
 t2 = time.perf_counter()
-print(t1 - t0, t2 - t1)
+from kernels.games import run_games
+from kernels.heuristic_weights import BASE_V1_BALANCED_WEIGHTS, weights_array
+run_games(geo, new_game(0, 2), 0, np.arange(1), np.zeros(2, np.int64),
+          weights_array(BASE_V1_BALANCED_WEIGHTS)[None, :], eps=0.02, max_moves=20)
+t3 = time.perf_counter()
+print(t1 - t0, t2 - t1, t3 - t2)
 """
 
 
@@ -114,9 +156,9 @@ def compile_times() -> dict:
             if p.returncode != 0:
                 res[label] = {"error": p.stderr.strip().splitlines()[-1:] or ["?"]}
                 continue
-            imp, first = (float(v) for v in p.stdout.split())
-            res[label] = {"import_s": imp, "first_playout_s": first, "total_s": imp + first,
-                          "process_wall_s": wall}
+            imp, first, heur = (float(v) for v in p.stdout.split())
+            res[label] = {"import_s": imp, "first_playout_s": first, "first_heuristic_game_s": heur,
+                          "total_s": imp + first + heur, "process_wall_s": wall}
     return res
 
 
@@ -131,7 +173,14 @@ def bench_config(mode: str, board: str, players: int, games: int, seed: int, max
     dt = time.perf_counter() - t
     moves = int(r.moves.sum())
     wins = {str(p): int((r.winner == p).sum()) for p in range(1, players + 1)}
-    return {"board": board, "players": players, "mode": mode, "games": games, "seconds": dt,
+    ref = REFERENCE.get((mode, board, players))
+    vs = None
+    if ref is not None:
+        vs = {"ringrift_games_per_s": ref[0], "ringrift_decisions_per_s": ref[1],
+              "games_ratio": (games / dt) / ref[0] if dt > 0 else None,
+              "decisions_ratio": (moves / dt) / ref[1] if (dt > 0 and ref[1]) else None,
+              "target_ratio": TARGET_RATIO.get(board) if mode == "heuristic" else None}
+    return {"vs_ringrift": vs, "board": board, "players": players, "mode": mode, "games": games, "seconds": dt,
             "games_per_s": games / dt if dt > 0 else float("inf"),
             "moves_per_s": moves / dt if dt > 0 else float("inf"),
             "mean_moves": moves / games, "max_moves": int(r.moves.max()),
@@ -187,8 +236,9 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--players", default="2,3,4", type=lambda t: _parse_list(t, int, "player count", (2, 3, 4)),
                     help="comma-separated player counts")
     ap.add_argument("--games", type=int, default=None,
-                    help="games per config (default per board: %s)" %
-                         ", ".join(f"{k} {v}" for k, v in DEFAULT_GAMES.items()))
+                    help="games per config (default per board, random: %s; heuristic: %s)" % (
+                        ", ".join(f"{k} {v}" for k, v in DEFAULT_GAMES.items()),
+                        ", ".join(f"{k} {v}" for k, v in DEFAULT_HEURISTIC_GAMES.items())))
     ap.add_argument("--seed", type=int, default=0, help="base seed (game i uses seed*1e6 + i)")
     ap.add_argument("--max-moves", type=int, default=20000, help="move cap per game, 0 = none (default 20000)")
     ap.add_argument("--check-invariants", action="store_true", help="check the state after every move")
@@ -199,7 +249,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _fmt_table(rows: list[dict], check: bool) -> str:
-    head = ("board", "P", "games", "games/s", "moves/s", "moves/game", "legal/dec", "viol", "capped", "wins by seat")
+    head = ("board", "P", "games", "games/s", "dec/s", "moves/game", "legal/dec", "viol", "capped", "x RingRift",
+            "wins by seat")
     lines = []
     for r in rows:
         wins = " ".join(f"{p}:{n}" for p, n in r["wins"].items())
@@ -207,19 +258,26 @@ def _fmt_table(rows: list[dict], check: bool) -> str:
             wins += f" draw:{r['draws']}"
         if r["stuck"]:
             wins += f" STUCK:{r['stuck']}"
-        lines.append((r["board"], str(r["players"]), str(r["games"]), f"{r['games_per_s']:.1f}",
+        vs = r.get("vs_ringrift")
+        ratio = "-"
+        if vs and vs.get("games_ratio"):
+            ratio = f"{vs['games_ratio']:.0f}x"
+            if vs.get("target_ratio"):
+                ratio += f" (target {vs['target_ratio']}x)"
+        gps = r["games_per_s"]
+        lines.append((r["board"], str(r["players"]), str(r["games"]), f"{gps:.1f}" if gps >= 1 else f"{gps:.3f}",
                       f"{r['moves_per_s']:.0f}", f"{r['mean_moves']:.1f}", f"{r['mean_legal']:.1f}",
-                      str(r["violations"]) if check else "-", str(r["capped"]), wins))
+                      str(r["violations"]) if check else "-", str(r["capped"]), ratio, wins))
     w = [max(len(h), *(len(l[i]) for l in lines)) if lines else len(h) for i, h in enumerate(head)]
-    out = ["  ".join(h.rjust(w[i]) if 0 < i < 9 else h.ljust(w[i]) for i, h in enumerate(head)).rstrip()]
+    out = ["  ".join(h.rjust(w[i]) if 0 < i < 10 else h.ljust(w[i]) for i, h in enumerate(head)).rstrip()]
     for l in lines:
-        out.append("  ".join(v.rjust(w[i]) if 0 < i < 9 else v.ljust(w[i]) for i, v in enumerate(l)).rstrip())
+        out.append("  ".join(v.rjust(w[i]) if 0 < i < 10 else v.ljust(w[i]) for i, v in enumerate(l)).rstrip())
     return "\n".join(out)
 
 
 def compare(new: dict, old: dict) -> str:
     oldr = {_key(r): r for r in old.get("results", [])}
-    out = [f"{'config':28s} {'games/s new/old':>16s} {'moves/s new/old':>16s}"]
+    out = [f"{'config':28s} {'games/s new/old':>16s} {'dec/s new/old':>16s}"]
     for r in new["results"]:
         o = oldr.get(_key(r))
         if o is None:
@@ -255,12 +313,14 @@ def main(argv=None) -> int:
             if "error" in c:
                 print(f"compile ({label} cache): FAILED: {c['error']}")
             else:
-                print(f"compile ({label} cache): import {c['import_s']:.2f} s + first playout "
-                      f"{c['first_playout_s']:.2f} s = {c['total_s']:.2f} s (process {c['process_wall_s']:.2f} s)")
+                print(f"compile ({label} cache): import {c['import_s']:.2f} s + first random playout "
+                      f"{c['first_playout_s']:.2f} s + first heuristic game {c['first_heuristic_game_s']:.2f} s "
+                      f"= {c['total_s']:.2f} s (process {c['process_wall_s']:.2f} s)")
     rows = []
     for board in args.boards:
         for players in args.players:
-            games = args.games or DEFAULT_GAMES.get(board, 100)
+            defaults = DEFAULT_HEURISTIC_GAMES if args.mode == "heuristic" else DEFAULT_GAMES
+            games = args.games or defaults.get(board, 100)
             r = bench_config(args.mode, board, players, games, args.seed, args.max_moves, args.check_invariants)
             rows.append(r)
             print(f"  {board} {players}p: {games} games in {r['seconds']:.2f} s", file=sys.stderr, flush=True)
