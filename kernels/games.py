@@ -221,3 +221,17 @@ def run_games(geo, pool, start_idx, seeds, seat_w, W, *, mode=0, eps=0.0, temp=0
     play_games(geo, pool, start_idx, seeds, seat_w, W, int(mode), float(eps), float(temp), int(opening),
                int(max_moves), r.winner, r.rank, r.vtype, r.moves, r.scores, r.legal, r.move_list)
     return r
+
+
+@jit
+def random_opening(geo, s, seed, plies):
+    """Apply up to ``plies`` uniformly random moves to s in place (a seeded opening); stops if the game ends."""
+    rng = rng_seed(seed)
+    buf = np.empty(MAX_MOVES, np.int64)
+    for _ in range(plies):
+        if s[H_STATUS] != ACTIVE:
+            break
+        m, k = random_move(geo, s, rng, buf)
+        if k == 0:
+            break
+        apply_move(geo, s, m)

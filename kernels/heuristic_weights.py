@@ -211,3 +211,40 @@ def weights_dict(arr) -> dict[str, float]:
     if len(arr) != len(HEURISTIC_WEIGHT_KEYS):
         raise ValueError(f"expected {len(HEURISTIC_WEIGHT_KEYS)} weights, got {len(arr)}")
     return {k: float(v) for k, v in zip(HEURISTIC_WEIGHT_KEYS, arr)}
+
+
+# --- which weights the evaluator reads --------------------------------------------------
+# component -> weight indices it multiplies or reads (kernels/heuristic.py, docs/heuristic.md)
+_PROX = (28, 29, 30)  # VICTORY_THRESHOLD_BONUS, RINGS/TERRITORY_PROXIMITY_FACTOR, via prox()
+COMPONENT_WEIGHTS: dict[str, tuple[int, ...]] = {
+    "stack_control": (0, 1, 2, 23, 24, 25), "territory": (3,), "rings_in_hand": (4,),
+    "center_control": (5,), "opponent_threats": (7,), "mobility": (8,), "eliminated_rings": (9,),
+    "marker_count": (12,), "victory_proximity": (11, *_PROX), "opponent_victory_threat": (19, *_PROX),
+    "stack_mobility": (18, 36), "multi_leader_threat": (22, *_PROX),
+    "line_potential": (10, 31, 32, 33), "line_connectivity": (16, 34, 35), "vulnerability": (13,),
+    "overtake_potential": (14,), "territory_closure": (15,), "territory_safety": (17,),
+    "forced_elimination_risk": (20,), "lps_action_advantage": (21,), "recovery_potential": (45, 46, 47),
+}
+LIGHT_COMPONENTS = ("stack_control", "territory", "rings_in_hand", "center_control", "opponent_threats",
+                    "mobility", "eliminated_rings", "marker_count", "victory_proximity",
+                    "opponent_victory_threat", "stack_mobility", "multi_leader_threat")
+MULTIPLAYER_ONLY = ("multi_leader_threat", "lps_action_advantage")  # 0 with 2 players
+# RingRift's hex8 has no adjacency and no line offsets, so these are 0 there (docs/heuristic.md)
+ZERO_ON_HEX8 = ("opponent_threats", "mobility", "line_potential", "line_connectivity")
+
+
+def active_weight_indices(board: str, players: int, mode: str) -> list[int]:
+    """Indices of the weights that can change an evaluation for this board, player count and mode.
+
+    The rest (swap-opening keys, keys HeuristicAI never reads, tier-2 keys in light mode, 3-4
+    player keys with 2 players, hex8's empty features) are inert there: a tuner holds them.
+    """
+    comps = LIGHT_COMPONENTS if mode == "light" else tuple(COMPONENT_WEIGHTS)
+    out: set[int] = set()
+    for c in comps:
+        if players == 2 and c in MULTIPLAYER_ONLY:
+            continue
+        if board == "hex8" and c in ZERO_ON_HEX8:
+            continue
+        out.update(COMPONENT_WEIGHTS[c])
+    return sorted(out)

@@ -1,0 +1,92 @@
+"""Fitness games: a candidate against the baseline, paired over seats, with common random numbers.
+
+A *group* is one start position and one seed, played ``players`` times with the
+candidate in each seat in turn and the baseline in every other seat (2 players:
+the seat-swapped pair). All candidates of a generation play the same groups.
+Each game scores 1 for a candidate win, 1/2 without a winner (draw, move cap),
+0 when another seat wins; fitness is the mean. That is RingRift's 2-player
+(wins + draws/2) / games, and with 3-4 players RingRift's (x + 1) / 2 of x = +1
+sole win, 0 no winner, -1 otherwise, except that the candidate takes every seat
+of a start position in turn instead of one random seat (less noise, same mean).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from kernels import geometry as G
+from kernels.games import random_opening, run_games
+from kernels.heuristic import FULL, LIGHT
+from kernels.newgame import new_game
+
+SALT_GENERATION, SALT_EVAL = 1, 2
+
+
+def group_seeds(seed: int, iteration: int, generation: int, salt: int, n: int) -> np.ndarray:
+    """n game seeds for (run seed, iteration, generation, purpose): platform-independent."""
+    ss = np.random.SeedSequence([seed, iteration, generation + 1, salt])
+    return (ss.generate_state(n, dtype=np.uint64) >> np.uint64(1)).astype(np.int64)
+
+
+def start_states(board: str, players: int, seeds: np.ndarray, opening_plies: int) -> np.ndarray:
+    """One start state per group: the initial position after ``opening_plies`` seeded random moves."""
+    b = G.board_id(board)
+    s0 = new_game(b, players)
+    out = np.repeat(s0[None, :], len(seeds), axis=0)
+    if opening_plies > 0:
+        geo = G.build(b)
+        for i, sd in enumerate(seeds):
+            random_opening(geo, out[i], np.int64(sd) ^ np.int64(0x5DEECE66D), opening_plies)
+    return out
+
+
+@dataclass
+class Match:
+    """What every rank needs to play a generation's tasks (broadcast by rank 0)."""
+    board: str
+    players: int
+    mode: str
+    epsilon: float
+    max_moves: int
+    W: np.ndarray        # [1 + candidates, 59]: row 0 the baseline, row 1 + c candidate c
+    starts: np.ndarray   # [group, state]
+    seeds: np.ndarray    # [group]
+    groups_per_task: int
+
+    def tasks(self) -> list[tuple[int, int, int]]:
+        n = len(self.seeds)
+        return [(c, g0, min(n, g0 + self.groups_per_task))
+                for c in range(self.W.shape[0] - 1) for g0 in range(0, n, self.groups_per_task)]
+
+
+def play_task(m: Match, task) -> tuple[np.ndarray, int]:
+    """Outcomes (2 win, 1 no winner, 0 loss; [group, seat of the candidate]) and moves played."""
+    c, g0, g1 = task
+    P = m.players
+    ng = g1 - g0
+    idx = np.repeat(np.arange(g0, g1), P)
+    cand_seat = np.tile(np.arange(P), ng)
+    seat_w = np.ones((ng * P, P), np.int64)
+    seat_w[np.arange(ng * P), cand_seat] = 0
+    W2 = np.stack([m.W[c + 1], m.W[0]])
+    geo = G.build(G.board_id(m.board))
+    r = run_games(geo, m.starts, idx, m.seeds[idx], seat_w, W2, mode=LIGHT if m.mode == "light" else FULL,
+                  eps=m.epsilon, max_moves=m.max_moves)
+    out = np.where(r.winner == cand_seat + 1, 2, np.where(r.winner == 0, 1, 0)).astype(np.int8)
+    return out.reshape(ng, P), int(r.moves.sum())
+
+
+def tally(m: Match, tasks, results) -> dict[str, np.ndarray]:
+    """Per candidate: fitness, wins, draws, losses; plus total games and moves."""
+    nc = m.W.shape[0] - 1
+    outcomes = np.zeros((nc, len(m.seeds), m.players), np.int8)
+    moves = 0
+    for (c, g0, g1), (out, mv) in zip(tasks, results):
+        outcomes[c, g0:g1] = out
+        moves += mv
+    flat = outcomes.reshape(nc, -1).astype(np.int64)
+    games = flat.shape[1]
+    return {"fitness": flat.sum(axis=1) / (2.0 * games), "wins": (flat == 2).sum(axis=1),
+            "draws": (flat == 1).sum(axis=1), "losses": (flat == 0).sum(axis=1),
+            "games": nc * games, "moves": moves}

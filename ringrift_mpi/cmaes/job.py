@@ -1,0 +1,339 @@
+"""``python -m ringrift_mpi.cmaes --config FILE --run-dir DIR``: distributed CMA-ES over MPI.
+
+Rank 0 owns the CMA-ES ask/tell loop, the run directory and all output; every
+rank, rank 0 included, plays (candidate, game batch) tasks from the farm. The same
+command runs as one process, under ``mpiexec -n N`` (or a hostfile), and under
+``srun`` in Slurm. Results never depend on the rank count.
+
+Run directory: ``run.h5`` (every generation and iteration, see
+ringrift_mpi.storage.cmaes_run), ``checkpoint.json``, ``cmaes.log``, ``config.json``
+(the effective configuration) and, at the end, ``profile.json`` in RingRift's
+single-profile format. Running the same command on the same directory resumes
+after the last completed generation. SIGTERM or SIGUSR1 stops the job promptly
+(the generation under way is dropped, the last checkpoint stands) with exit 0.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+
+import numpy as np
+
+from ..config import ConfigError
+from ..mpi.farm import run_tasks
+from ..mpi.world import Reporter, StopSignals, abort_on_exception, check_world, get_comm, warm_numba
+from ..storage import StorageError
+from ..storage.cmaes_run import RunRecord, load_for_resume, write_checkpoint, write_run
+from .config import FLAGS, CMAESConfig
+from .fitness import SALT_EVAL, SALT_GENERATION, Match, group_seeds, play_task, start_states, tally
+
+FAULT_ENV = "RINGRIFT_FAULT_RANK"  # testing aid: a rank number that raises in its first task
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="python -m ringrift_mpi.cmaes",
+                                 description="Tune RingRift HeuristicAI weights with CMA-ES over MPI ranks.")
+    ap.add_argument("--config", required=True, metavar="FILE", help="job config (TOML), e.g. jobs/smoke_cmaes.toml")
+    ap.add_argument("--run-dir", required=True, metavar="DIR",
+                    help="output folder; rerunning on it resumes after the last completed generation")
+    ap.add_argument("--output", metavar="FILE", help="also write the final profile here (RingRift JSON)")
+    for flag, (key, typ) in FLAGS.items():
+        ap.add_argument(flag, type=typ, dest="ov_" + key.replace(".", "__"), metavar=typ.__name__.upper(),
+                        help=f"override {key}")
+    return ap
+
+
+def _overrides(args) -> dict:
+    out = {}
+    for k, v in vars(args).items():
+        if k.startswith("ov_") and v is not None:
+            out[k[3:].replace("__", ".")] = v
+    return out
+
+
+def _versions(comm) -> dict:
+    import importlib.metadata as md
+    import h5py
+    import numba
+    import mpi4py
+    from mpi4py import MPI
+    try:
+        pkg = md.version("ringrift-mpi")
+    except md.PackageNotFoundError:
+        pkg = "unknown"
+    from .optimizer import cma
+    return {"ringrift-mpi": pkg, "numba": numba.__version__, "cma": cma.__version__, "numpy": np.__version__,
+            "h5py": h5py.__version__, "mpi4py": mpi4py.__version__, "python": platform.python_version(),
+            "mpi": MPI.Get_library_version().splitlines()[0].strip()}
+
+
+def _warm():
+    """Compile (or load from numba's cache) everything a task runs."""
+    from kernels import geometry as G
+    from kernels.games import run_games
+    from kernels.heuristic_weights import BASE_V1_BALANCED_WEIGHTS, weights_array
+    from kernels.newgame import new_game
+    w = weights_array(BASE_V1_BALANCED_WEIGHTS)[None, :]
+    start_states("square8", 2, np.arange(1, dtype=np.int64), 1)
+    run_games(G.build(G.SQUARE8), new_game(G.SQUARE8, 2), 0, np.arange(1), [0, 0], w, eps=0.02, max_moves=4)
+
+
+def _fmt_eta(s: float) -> str:
+    s = int(max(0, s))
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+class Driver:
+    """Rank 0's side of the job: config, records, CMA-ES, output."""
+
+    def __init__(self, comm, cfg: CMAESConfig, run_dir: str, out, output: str | None):
+        from kernels.heuristic_weights import BASE_V1_BALANCED_WEIGHTS, active_weight_indices, weights_array
+        from .. import profiles as PR
+        self.comm, self.cfg, self.run_dir, self.out, self.output = comm, cfg, run_dir, out, output
+        self.hash = cfg.config_hash()
+        if cfg.cmaes.baseline:
+            try:
+                self.baseline0 = PR.load_profile(cfg.cmaes.baseline).array()
+            except (PR.ProfileError, OSError) as e:
+                raise ConfigError(f"{cfg.source}: cmaes.baseline: {e}") from None
+        else:
+            self.baseline0 = weights_array(BASE_V1_BALANCED_WEIGHTS)
+        self.tuned = (list(range(59)) if cfg.cmaes.tune == "all"
+                      else active_weight_indices(cfg.game.board, cfg.game.players, cfg.mode_name))
+        self.games_per_task = max(1, cfg.farm.games_per_task // cfg.game.players)
+
+    # --- records -------------------------------------------------------------------------
+    def open_records(self) -> RunRecord:
+        rec = load_for_resume(self.run_dir, self.hash)
+        if rec is None:
+            from kernels.heuristic_weights import HEURISTIC_WEIGHT_KEYS
+            rec = RunRecord({"config": self.cfg.to_json(), "config_hash": self.hash, "seed": self.cfg.run.seed,
+                             "versions": json.dumps(_versions(self.comm)),
+                             "weight_keys": json.dumps(list(HEURISTIC_WEIGHT_KEYS)),
+                             "tuned": json.dumps(self.tuned), "sessions": "[]",
+                             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+        sessions = json.loads(rec.attrs.get("sessions", "[]"))
+        sessions.append({"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "ranks": self.comm.size,
+                         "resumed_after_generation": rec.n_generations})
+        rec.attrs["sessions"] = json.dumps(sessions)
+        rec.attrs["ranks"] = self.comm.size
+        rec.attrs["config"] = self.cfg.to_json()  # budget keys may have grown
+        return rec
+
+    def save(self, rec: RunRecord) -> None:
+        write_run(os.path.join(self.run_dir, "run.h5"), rec)
+        write_checkpoint(os.path.join(self.run_dir, "checkpoint.json"), rec, self.hash,
+                         {"ranks": self.comm.size})
+
+    def baseline_for(self, rec: RunRecord, iteration: int) -> np.ndarray:
+        b = self.baseline0
+        for i in range(iteration):
+            if rec.iters["promoted"][i]:
+                b = rec.iters["best"][i]
+        return np.array(b, np.float64)
+
+    def optimizer(self, baseline: np.ndarray, iteration: int):
+        from .optimizer import Optimizer
+        c = self.cfg.cmaes
+        seed = int(group_seeds(self.cfg.run.seed, iteration, -1, 0, 1)[0]) % (2 ** 31 - 2)
+        return Optimizer(baseline, self.tuned, sigma=c.sigma, relative=c.sigma_scale == "relative",
+                         popsize=c.population_size, bound=c.bound, seed=seed)
+
+    def match(self, W: np.ndarray, iteration: int, generation: int, salt: int, games: int) -> Match:
+        g = self.cfg.game
+        seeds = group_seeds(self.cfg.run.seed, iteration, generation, salt, games // g.players)
+        return Match(g.board, g.players, self.cfg.mode_name, self.cfg.epsilon, g.max_moves, W,
+                     start_states(g.board, g.players, seeds, g.opening_random_plies), seeds, self.games_per_task)
+
+
+def _play(comm, match: Match, stop: StopSignals | None, rep: Reporter | None, label: str):
+    """Collective: every rank plays the match's tasks; rank 0 gets (tasks, results) or None if stopped."""
+    fault = os.environ.get(FAULT_ENV)
+
+    def do(task):
+        if fault is not None and int(fault) == comm.rank:
+            raise RuntimeError(f"fault injected on rank {comm.rank} ({FAULT_ENV})")
+        return play_task(match, task)
+
+    tasks = match.tasks() if comm.rank == 0 else None
+    res = run_tasks(comm, tasks, do, should_stop=(lambda: stop.requested is not None) if stop else (lambda: False),
+                    prefetch=3, on_result=(lambda d, n: rep.bar(d, n, label)) if rep else None)
+    if comm.rank != 0:
+        return None
+    if any(r is None for r in res):
+        return None
+    return tasks, res
+
+
+def run(comm, cfg: CMAESConfig, run_dir: str, output: str | None = None, out=None) -> int:
+    """The job on every rank (collective). Returns the exit status."""
+    stop = StopSignals()
+    try:
+        return _run(comm, cfg, run_dir, output, out, stop)
+    finally:
+        stop.restore()
+
+
+def _run(comm, cfg, run_dir, output, out, stop) -> int:
+    rank = comm.rank
+    warm_numba(comm, _warm)
+    if rank != 0:
+        while True:
+            cmd, payload = comm.bcast(None, root=0)
+            if cmd != "play":
+                return 0 if cmd != "error" else 2
+            _play(comm, payload, None, None, "")
+    rep = Reporter(comm, os.path.join(run_dir, "cmaes.log"), out)
+    try:
+        return _drive(comm, cfg, run_dir, output, rep, stop)
+    except (ConfigError, StorageError) as e:
+        rep.line(f"error: {e}")
+        comm.bcast(("error", None), root=0)
+        return 2
+    finally:
+        rep.close()
+
+
+def _drive(comm, cfg, run_dir, output, rep: Reporter, stop: StopSignals) -> int:
+    from kernels.heuristic_weights import HEURISTIC_WEIGHT_KEYS
+    from .. import profiles as PR
+    d = Driver(comm, cfg, run_dir, rep, output)
+    rec = d.open_records()
+    G, I = cfg.cmaes.generations, cfg.iterate.iterations
+    resumed = rec.n_generations
+    with open(os.path.join(run_dir, "config.json.tmp"), "w") as f:
+        f.write(json.dumps(cfg.to_dict(), indent=1, sort_keys=True) + "\n")
+    os.replace(os.path.join(run_dir, "config.json.tmp"), os.path.join(run_dir, "config.json"))
+    held = [k for i, k in enumerate(HEURISTIC_WEIGHT_KEYS) if i not in set(d.tuned)]
+    rep.line(f"ringrift_mpi.cmaes: {cfg.game.board} {cfg.game.players}p, {comm.size} rank(s), seed {cfg.run.seed}, "
+             f"config {cfg.source} (hash {d.hash}), run dir {run_dir}")
+    rep.line(f"tuning {len(d.tuned)} of 59 weights ({cfg.cmaes.tune}, {cfg.mode_name} mode); "
+             f"{len(held)} held at the baseline")
+    if resumed:
+        rep.line(f"resuming after generation {resumed} (iteration {rec.n_iterations + 1})")
+    t_run = time.perf_counter()
+    gens_this_session = 0
+    for it in range(rec.n_iterations, I):
+        base = d.baseline_for(rec, it)
+        opt = d.optimizer(base, it)
+        done_here = [k for k in range(rec.n_generations) if rec.gens["iteration"][k] == it]
+        for k in done_here:  # exact replay of the recorded generations
+            X = opt.ask()
+            if not np.array_equal(opt.full(X), rec.gens["candidates"][k]):
+                raise StorageError(f"{os.path.join(run_dir, 'run.h5')}: replaying generation {k + 1} does not "
+                                   "reproduce its candidates (different pycma/numpy or a foreign run file)")
+            opt.tell(X, rec.gens["fitness"][k])
+        for gi in range(len(done_here), G):
+            if stop.requested:
+                return _stopped(comm, rep, stop, rec)
+            t0 = time.perf_counter()
+            X = opt.ask()
+            Wc = opt.full(X)
+            m = d.match(np.vstack([base[None, :], Wc]), it, gi, SALT_GENERATION, cfg.cmaes.games_per_eval)
+            comm.bcast(("play", m), root=0)
+            got = _play(comm, m, stop, rep, f"gen {rec.n_generations + 1}")
+            if got is None:
+                return _stopped(comm, rep, stop, rec)
+            t = tally(m, *got)
+            opt.tell(X, t["fitness"])
+            wall = time.perf_counter() - t0
+            rec.add_generation(iteration=it, generation_in_iteration=gi, ranks=comm.size, candidates=Wc,
+                               fitness=t["fitness"], wins=t["wins"], draws=t["draws"], losses=t["losses"],
+                               mean=opt.mean, sigma=opt.sigma, wall_s=wall, games=t["games"])
+            d.save(rec)
+            gens_this_session += 1
+            left = (I - it - 1) * G + (G - gi - 1)
+            per_gen = (time.perf_counter() - t_run) / gens_this_session
+            rep.line(f"gen {rec.n_generations:3d} (iter {it + 1}/{I}, {gi + 1}/{G})  best {t['fitness'].max():.4f}  "
+                     f"mean {t['fitness'].mean():.4f}  sigma {opt.sigma:.4g}  games {t['games']}  "
+                     f"{t['games'] / wall:.1f} games/s  {t['moves'] / wall:.0f} moves/s  "
+                     f"ETA {_fmt_eta(left * per_gen)}")
+        # the iteration's best candidate, re-evaluated against its baseline
+        ks = [k for k in range(rec.n_generations) if rec.gens["iteration"][k] == it]
+        if not ks:
+            best, best_fit = base.copy(), float("nan")
+        else:
+            flat = [(rec.gens["fitness"][k][j], -k, -j) for k in ks for j in range(len(rec.gens["fitness"][k]))]
+            f, nk, nj = max(flat)
+            best, best_fit = np.array(rec.gens["candidates"][-nk][-nj]), float(f)
+        if stop.requested:
+            return _stopped(comm, rep, stop, rec)
+        m = d.match(np.vstack([base[None, :], best[None, :]]), it, 0, SALT_EVAL, cfg.iterate.eval_games)
+        comm.bcast(("play", m), root=0)
+        got = _play(comm, m, stop, rep, "evaluation match")
+        if got is None:
+            return _stopped(comm, rep, stop, rec)
+        t = tally(m, *got)
+        score = float(t["fitness"][0])
+        promoted = bool(score >= cfg.iterate.promote_margin) if ks else False
+        rec.add_iteration(baseline=base, best=best, best_fitness=best_fit, eval_score=score,
+                          eval_wins=t["wins"][0], eval_draws=t["draws"][0], eval_losses=t["losses"][0],
+                          promoted=int(promoted))
+        d.save(rec)
+        rep.line(f"iteration {it + 1}/{I}: best candidate (fitness {best_fit:.4f}) vs baseline over "
+                 f"{t['games']} fresh games: {int(t['wins'][0])} won, {int(t['draws'][0])} drawn, "
+                 f"{int(t['losses'][0])} lost, score {score:.4f} -> "
+                 f"{'promoted' if promoted else 'not promoted'} (margin {cfg.iterate.promote_margin})")
+    comm.bcast(("done", None), root=0)
+    _write_profile(d, rec, output)
+    rep.line(f"done: {rec.n_generations} generation(s); profile {os.path.join(run_dir, 'profile.json')}")
+    return 0
+
+
+def _write_profile(d: Driver, rec: RunRecord, output: str | None) -> None:
+    """One iteration: its best candidate. Iterative: the final incumbent (the last promoted, if any)."""
+    from .. import profiles as PR
+    I = rec.n_iterations
+    if I == 0:
+        return
+    if d.cfg.iterate.iterations == 1:
+        w, fit = rec.iters["best"][0], float(rec.iters["eval_score"][0])
+    else:
+        w, fit = d.baseline_for(rec, I), None
+        for i in range(I):
+            if rec.iters["promoted"][i]:
+                fit = float(rec.iters["eval_score"][i])
+    prof = PR.Profile.from_array(np.asarray(w, np.float64), fitness=fit, generation=rec.n_generations,
+                                 meta={"source": "ringrift-mpi cmaes", "config_hash": d.hash,
+                                       "board": d.cfg.game.board, "num_players": d.cfg.game.players,
+                                       "seed": d.cfg.run.seed})
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
+    PR.save_profile(os.path.join(d.run_dir, "profile.json"), prof, timestamp=stamp)
+    if output:
+        PR.save_profile(output, prof, timestamp=stamp)
+
+
+def _stopped(comm, rep: Reporter, stop: StopSignals, rec: RunRecord) -> int:
+    comm.bcast(("stop", None), root=0)
+    rep.line(f"{stop.requested or 'stop'} received: stopping after generation {rec.n_generations} "
+             "(checkpoint written); run the same command again to resume")
+    return 0
+
+
+def main(argv=None, comm=None) -> int:
+    args = build_parser().parse_args(argv)
+    comm = get_comm(comm)
+    top_level = argv is None
+    if top_level:
+        abort_on_exception(comm)
+    err = None
+    cfg = None
+    if comm.rank == 0:
+        try:
+            cfg = CMAESConfig.load(args.config, overrides=_overrides(args))
+            os.makedirs(args.run_dir, exist_ok=True)
+            err = check_world(comm)
+        except (ConfigError, OSError) as e:
+            err = str(e)
+    err, cfg_json = comm.bcast((err, cfg.to_json() if cfg is not None and err is None else None), root=0)
+    if err:
+        if comm.rank == 0:
+            print(f"error: {err}", file=sys.stderr)
+        return 2
+    if comm.rank != 0:
+        cfg = CMAESConfig.from_json(cfg_json, "<from rank 0>")
+    return run(comm, cfg, args.run_dir, args.output)

@@ -1,0 +1,156 @@
+"""Job configuration: typed sections loaded from a TOML file, then overridden.
+
+Precedence, lowest first: the dataclass defaults, the TOML file (``jobs/*.toml``),
+environment variables ``RINGRIFT_<SECTION>_<KEY>`` (e.g. ``RINGRIFT_CMAES_SIGMA=0.3``),
+and command-line flags. The effective configuration is recorded in every run
+(``Config.to_dict``) with a canonical hash (``config_hash``) that ignores the
+*budget* keys (how long to run), so a finished run can be extended.
+
+Errors name the file and the key: ``ConfigError("jobs/x.toml: cmaes.sigma: expected a
+number, got 'big'")``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import tomllib
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A bad configuration value; the message names the file and the key."""
+
+
+def _coerce(value: Any, typ: type, where: str) -> Any:
+    if typ is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            return value.lower() in ("1", "true", "yes", "on")
+        raise ConfigError(f"{where}: expected true or false, got {value!r}")
+    if typ is int:
+        if isinstance(value, bool):
+            raise ConfigError(f"{where}: expected an integer, got {value!r}")
+        if isinstance(value, int):
+            return value
+        if isinstance(value, str):
+            try:
+                return int(value)
+            except ValueError:
+                pass
+        raise ConfigError(f"{where}: expected an integer, got {value!r}")
+    if typ is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        if isinstance(value, str):
+            try:
+                return float(value)
+            except ValueError:
+                pass
+        raise ConfigError(f"{where}: expected a number, got {value!r}")
+    if typ is str:
+        if isinstance(value, str):
+            return value
+        raise ConfigError(f"{where}: expected a string, got {value!r}")
+    raise TypeError(typ)
+
+
+def _field_types(section) -> dict[str, type]:
+    hints = {"int": int, "float": float, "str": str, "bool": bool}
+    return {f.name: hints[f.type] if isinstance(f.type, str) else f.type for f in dataclasses.fields(section)}
+
+
+class Config:
+    """A job's sections (dataclass instances, attribute per section) plus where they came from."""
+
+    BUDGET_KEYS: tuple[str, ...] = ()  # "section.key" left out of the hash
+
+    def __init__(self, sections: dict[str, Any], source: str = "<defaults>"):
+        self._sections = sections
+        self.source = source
+        for name, sec in sections.items():
+            setattr(self, name, sec)
+
+    # --- loading -----------------------------------------------------------------------
+    @classmethod
+    def defaults(cls) -> "Config":
+        raise NotImplementedError
+
+    @classmethod
+    def load(cls, path: str | None, env: dict[str, str] | None = None,
+             overrides: dict[str, Any] | None = None) -> "Config":
+        cfg = cls.defaults()
+        if path is not None:
+            try:
+                with open(path, "rb") as f:
+                    data = tomllib.load(f)
+            except OSError as e:
+                raise ConfigError(f"{path}: cannot read config: {e.strerror}") from None
+            except tomllib.TOMLDecodeError as e:
+                raise ConfigError(f"{path}: not valid TOML: {e}") from None
+            cfg.source = path
+            cfg._apply(data, path)
+        cfg._apply_env(os.environ if env is None else env)
+        for dotted, value in (overrides or {}).items():
+            sec, key = dotted.split(".", 1)
+            cfg._set(sec, key, value, f"command line: {dotted}")
+        cfg.validate()
+        return cfg
+
+    def _apply(self, data: dict, where: str) -> None:
+        for sec, table in data.items():
+            if sec not in self._sections:
+                raise ConfigError(f"{where}: unknown section [{sec}] (known: {', '.join(self._sections)})")
+            if not isinstance(table, dict):
+                raise ConfigError(f"{where}: {sec} must be a table")
+            for key, value in table.items():
+                self._set(sec, key, value, f"{where}: {sec}.{key}")
+
+    def _apply_env(self, env) -> None:
+        for sec, obj in self._sections.items():
+            for key in _field_types(obj):
+                name = f"RINGRIFT_{sec.upper()}_{key.upper()}"
+                if name in env:
+                    self._set(sec, key, env[name], f"environment {name}")
+
+    def _set(self, sec: str, key: str, value: Any, where: str) -> None:
+        obj = self._sections.get(sec)
+        if obj is None:
+            raise ConfigError(f"{where}: unknown section {sec!r}")
+        types = _field_types(obj)
+        if key not in types:
+            raise ConfigError(f"{where}: unknown key (known in [{sec}]: {', '.join(types)})")
+        setattr(obj, key, _coerce(value, types[key], where))
+
+    def validate(self) -> None:
+        """Range checks; subclasses raise ConfigError naming source and key."""
+
+    def fail(self, key: str, msg: str) -> None:
+        raise ConfigError(f"{self.source}: {key}: {msg}")
+
+    # --- recording -----------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        return {name: dataclasses.asdict(sec) for name, sec in self._sections.items()}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+    def config_hash(self) -> str:
+        d = self.to_dict()
+        for dotted in self.BUDGET_KEYS:
+            sec, key = dotted.split(".", 1)
+            d.get(sec, {}).pop(key, None)
+        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
+
+    @classmethod
+    def from_json(cls, text: str, where: str) -> "Config":
+        cfg = cls.defaults()
+        try:
+            data = json.loads(text)
+        except ValueError as e:
+            raise ConfigError(f"{where}: recorded config is not JSON: {e}") from None
+        cfg.source = where
+        cfg._apply(data, where)
+        return cfg

@@ -1,0 +1,124 @@
+"""World set-up shared by every job: abort-on-exception, stop signals, rank-0 printing.
+
+- ``abort_on_exception(comm)``: an uncaught exception on any rank (or thread) prints
+  its traceback, tagged with the rank, and aborts the whole MPI job, instead of
+  leaving the other ranks blocked forever in a collective.
+- ``StopSignals``: SIGTERM and SIGUSR1 (Slurm's requeue / pre-emption warning) only set
+  a flag; rank 0 decides when to stop, so every rank leaves at the same point.
+- ``Reporter``: rank 0 alone prints; every line also goes to the job's log file.
+- ``check_world(comm)``: under Slurm the world must have SLURM_NTASKS ranks (``srun
+  --mpi=none`` would start N separate single-rank jobs writing the same files).
+- ``warm_numba(comm, fn)``: rank 0 compiles (or loads) the numba cache first, the other
+  ranks load it after a barrier, so ranks never race writing the cache.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+import traceback
+
+
+def get_comm(comm=None):
+    if comm is not None:
+        return comm
+    from mpi4py import MPI
+    return MPI.COMM_WORLD
+
+
+def abort_on_exception(comm) -> None:
+    """Make any uncaught exception abort the job (all ranks) within seconds."""
+    def hook(exc_type, exc, tb):
+        sys.stderr.write(f"[rank {comm.rank}] fatal error, aborting the MPI job:\n")
+        sys.stderr.write("".join(traceback.format_exception(exc_type, exc, tb)))
+        sys.stderr.flush()
+        if comm.size > 1:
+            comm.Abort(1)
+        os._exit(1)
+
+    sys.excepthook = hook
+    threading.excepthook = lambda a: hook(a.exc_type, a.exc_value, a.exc_traceback)
+
+
+def fail(comm, exc: BaseException) -> None:
+    """Report ``exc`` and abort every rank (for except blocks inside job loops)."""
+    sys.excepthook(type(exc), exc, exc.__traceback__)
+
+
+class StopSignals:
+    """SIGTERM/SIGUSR1 set ``requested``; the previous handlers come back on ``restore``."""
+
+    SIGNALS = tuple(s for s in (getattr(signal, "SIGTERM", None), getattr(signal, "SIGUSR1", None)) if s)
+
+    def __init__(self):
+        self.requested: str | None = None
+        self._old = {}
+        if threading.current_thread() is threading.main_thread():
+            for s in self.SIGNALS:
+                self._old[s] = signal.signal(s, self._handle)
+
+    def _handle(self, signum, frame):
+        self.requested = signal.Signals(signum).name
+
+    def restore(self) -> None:
+        for s, h in self._old.items():
+            signal.signal(s, h)
+        self._old = {}
+
+
+def check_world(comm) -> str | None:
+    """None when the world size is what the launcher asked for, else the error message."""
+    want = os.environ.get("SLURM_NTASKS")
+    if want and os.environ.get("SLURM_STEP_ID") is not None and comm.size != int(want):
+        return (f"MPI world has {comm.size} rank(s) but Slurm started {want} tasks: "
+                "launch with 'srun --mpi=pmi2' or mpiexec, not 'srun --mpi=none'")
+    return None
+
+
+def warm_numba(comm, fn) -> None:
+    if comm.rank == 0:
+        fn()
+    comm.Barrier()
+    if comm.rank != 0:
+        fn()
+
+
+class Reporter:
+    """Rank 0 prints and logs; other ranks stay silent."""
+
+    def __init__(self, comm, log_path: str | None = None, stream=None):
+        self.rank = comm.rank
+        self.stream = stream or sys.stdout
+        self.log = None
+        if self.rank == 0 and log_path:
+            self.log = open(log_path, "a", buffering=1)
+        self.tty = self.rank == 0 and hasattr(self.stream, "isatty") and self.stream.isatty()
+        self._bar = False
+
+    def line(self, msg: str) -> None:
+        if self.rank != 0:
+            return
+        if self._bar:
+            self.stream.write("\r\x1b[K")
+            self._bar = False
+        self.stream.write(msg + "\n")
+        self.stream.flush()
+        if self.log:
+            self.log.write(time.strftime("%Y-%m-%d %H:%M:%S ") + msg + "\n")
+
+    def bar(self, done: int, total: int, label: str) -> None:
+        """A one-line progress bar, only on a terminal (logs get the per-generation lines)."""
+        if not self.tty or total <= 0:
+            return
+        width = 30
+        k = width * done // total
+        self.stream.write(f"\r{label} [{'#' * k}{'.' * (width - k)}] {done}/{total}")
+        self.stream.flush()
+        self._bar = True
+
+    def close(self) -> None:
+        if self.log:
+            self.log.close()
+            self.log = None
