@@ -37,7 +37,9 @@ FAULT_ENV = "RINGRIFT_FAULT_RANK"  # testing aid: a rank number that raises in i
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m ringrift_mpi.cmaes",
                                  description="Tune RingRift HeuristicAI weights with CMA-ES over MPI ranks.")
-    ap.add_argument("--config", required=True, metavar="FILE", help="job config (TOML), e.g. jobs/smoke_cmaes.toml")
+    ap.add_argument("--config", metavar="FILE",
+                    help="job config (TOML), e.g. jobs/smoke_cmaes.toml; without it the embedded defaults "
+                         "(ringrift_mpi/cmaes/config.py: square8 2p, 10 generations)")
     ap.add_argument("--run-dir", required=True, metavar="DIR",
                     help="output folder; rerunning on it resumes after the last completed generation")
     ap.add_argument("--output", metavar="FILE", help="also write the final profile here (RingRift JSON)")
