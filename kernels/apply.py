@@ -11,7 +11,7 @@ import numpy as np
 from .detect import MAX_LINES, MAX_REGIONS, border_markers, find_lines, find_regions, line_cell, line_through, step
 from .geometry import G_N, G_ND
 from .movegen import (can_place_on_bare_board, captures_from, first_extraction_stack, has_real_action,
-                      line_moves, territory_moves)
+                      line_moves, recovery_eligible, recovery_scan_restamp, territory_moves)
 from .moves import (EXPLICIT_REGION, CHOOSE_LINE_OPTION, CHOOSE_TERRITORY_OPTION, CONTINUE_CAPTURE_SEGMENT,
                     ELIMINATE_RINGS_FROM_STACK, FORCED_ELIMINATION, MOVE_STACK, NO_LINE_ACTION,
                     NO_MOVEMENT_ACTION, NO_PLACEMENT_ACTION, NO_TERRITORY_ACTION, OVERTAKING_CAPTURE,
@@ -25,8 +25,9 @@ from .state import (ACTIVE, CAPTURE, CHAIN_CAPTURE, COMPLETED, FORCED_ELIMINATIO
                     H_PLY, H_RUN_CHANGE, H_RUN_RECOVERY, H_STATUS, H_SWAPPED, H_TERR_ELIM,
                     H_TERR_VICTORY, H_TOTAL_ELIM, H_VICTORY, H_WINNER, LINE_PROCESSING, MOVEMENT, NP1,
                     O_BELIM, O_CAP, O_COLL, O_CTRL, O_ELIM, O_H, O_HAND, O_LPSM, O_MARK, O_REG, O_TERR,
-                    RING_PLACEMENT, TERRITORY_PROCESSING, controls_stack, jit, move_stack_cells,
-                    pop_top, push_top, remove_bottom_of, rings_in_play, transfer_top_to_bottom)
+                    RING_PLACEMENT, TERRITORY_PROCESSING, clear_marker, controls_stack, flip_marker, jit,
+                    move_stack_cells, new_marker, pop_top, push_top, remove_bottom_of, rings_in_play,
+                    transfer_top_to_bottom)
 
 
 @jit
@@ -48,7 +49,7 @@ def _eliminate_top(s, c, p, k):
 
 @jit
 def _collapse(s, c, p):
-    s[s[O_MARK] + c] = 0
+    clear_marker(s, c)
     s[s[O_COLL] + c] = p
 
 
@@ -63,7 +64,7 @@ def _path_markers(geo, s, a, b, d, p):
             _collapse(s, c, p)
             gained += 1
         elif mk != 0:
-            s[s[O_MARK] + c] = p
+            flip_marker(s, c, p)
         c = step(geo, c, d)
     s[s[O_TERR] + p] += gained
 
@@ -84,23 +85,23 @@ def _direction(geo, a, b):
 def _move_stack(geo, s, a, b, p):
     d = _direction(geo, a, b)
     move_stack_cells(s, a, b)
-    s[s[O_MARK] + a] = p
+    new_marker(s, a, p)
     _path_markers(geo, s, a, b, d, p)
     if s[s[O_MARK] + b] != 0:
-        s[s[O_MARK] + b] = 0
+        clear_marker(s, b)
         _eliminate_top(s, b, p, 1)
 
 
 @jit
 def _capture(geo, s, a, t, b, p):
     d = _direction(geo, a, b)
-    s[s[O_MARK] + a] = p
+    new_marker(s, a, p)
     _path_markers(geo, s, a, t, d, p)
     _path_markers(geo, s, t, b, d, p)
     transfer_top_to_bottom(s, t, a)
     move_stack_cells(s, a, b)
     if s[s[O_MARK] + b] != 0:
-        s[s[O_MARK] + b] = 0
+        clear_marker(s, b)
         _eliminate_top(s, b, p, 1)
     s[H_CHAIN] = b
 
@@ -109,11 +110,15 @@ def _capture(geo, s, a, t, b, p):
 def _recovery(geo, s, a, b, mode, p):
     ext = first_extraction_stack(geo, s, p)
     cost = 1
-    s[s[O_MARK] + a] = 0
+    if mode == REC_STRIKE or mode == REC_FALLBACK:
+        # RingRift validates a fallback-class slide by enumerating the line slides,
+        # which moves p's markers in its dict (see recovery_scan_restamp)
+        recovery_scan_restamp(geo, s, p)
+    clear_marker(s, a)
     if mode == REC_STRIKE:
         _eliminate_top(s, b, p, 1)
     else:
-        s[s[O_MARK] + b] = p
+        new_marker(s, b, p)
         if mode == REC_LINE_ALL or mode == REC_LINE_MIN:
             line = np.empty(geo[G_N], np.int32)
             ln = line_through(geo, s, b, p, s[H_LINE_LEN], line)
@@ -503,3 +508,8 @@ def apply_move(geo, s, m):
         s[H_WINNER] = 0
         s[H_HIT_CAP] = 1
         s[H_PHASE] = GAME_OVER
+    if ((t == SKIP_PLACEMENT or t == NO_PLACEMENT_ACTION) and s[H_STATUS] == ACTIVE
+            and s[H_PHASE] == MOVEMENT and s[s[O_HAND] + p] > 0 and recovery_eligible(s, p)):
+        # RingRift's apply_move (outside trace mode) ends with an ANM check that lists
+        # the mover's movement-phase moves, reordering its markers as legal_moves does
+        recovery_scan_restamp(geo, s, p)

@@ -16,10 +16,12 @@ aggregation that differs per component, float-equality penalties in the stack
 diversity term, -0.0 in opponent_victory_threat, etc.
 
 Marker order: territory_closure looks at the first 10 markers of a player in
-RingRift's ``board.markers`` insertion order. The kernel state does not record
-that order, so ``evaluate`` uses cell-index order; ``evaluate_ordered`` takes
-the order explicitly (e.g. from a GameState JSON, see ``marker_order``). The two
-differ only for a player with >= 11 markers.
+RingRift's ``board.markers`` insertion order. The kernel state carries that
+order (``state.O_MORD`` stamps, kept by the rules kernels and by
+``state_from_json`` as RingRift's engine keeps its dict), and ``evaluate`` uses
+it; ``evaluate_ordered`` takes an explicit order instead (cells, e.g. from a
+GameState JSON, see ``marker_order``). Order matters only for a player with
+>= 11 markers.
 """
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ from kernels import state as S
 from kernels.heuristic_weights import (  # noqa: F401  (re-exported)
     BASE_V1_BALANCED_WEIGHTS, HEURISTIC_WEIGHT_KEYS, weights_array, weights_dict,
 )
+from kernels.movegen import recovery_eligible, recovery_scan_restamp
 from kernels.state import jit
 
 FULL, LIGHT = 0, 1
@@ -234,18 +237,43 @@ def _line_connectivity(geo, s, p, nadj, w):
 
 
 @jit
-def _closure(geo, s, p, morder, nm):
-    """territory_closure base of p over markers in the given order (first 10 used)."""
-    chk = np.empty(10, np.int64)
+def _closure(geo, s, p, morder, nm, chk):
+    """territory_closure base of p over its first 10 markers in RingRift's dict order.
+
+    The order is the cells morder[0:nm], or the state's marker stamps when nm < 0.
+    chk: int64 scratch of 20.
+    """
     nc = 0
     total_markers = 0
-    for i in range(nm):
-        c = morder[i]
-        if s[s[S.O_MARK] + c] == p:
-            if nc < 10:
-                chk[nc] = c
-                nc += 1
+    if nm >= 0:
+        for i in range(nm):
+            c = morder[i]
+            if s[s[S.O_MARK] + c] == p:
+                if nc < 10:
+                    chk[nc] = c
+                    nc += 1
+                total_markers += 1
+    else:
+        # the 10 smallest stamps, kept sorted in chk[10:20] (cells in chk[0:10])
+        n = s[S.H_N]
+        mk = s[S.O_MARK]
+        om = s[S.O_MORD]
+        for c in range(n):
+            if s[mk + c] != p:
+                continue
             total_markers += 1
+            st = s[om + c]
+            if nc == 10 and st >= chk[19]:
+                continue
+            j = nc if nc < 10 else 9
+            while j > 0 and chk[9 + j] > st:
+                chk[j] = chk[j - 1]
+                chk[10 + j] = chk[9 + j]
+                j -= 1
+            chk[j] = c
+            chk[10 + j] = st
+            if nc < 10:
+                nc += 1
     if total_markers == 0:
         return 0.0
     tot = 0.0
@@ -389,7 +417,8 @@ def _eff(h):
 
 @jit
 def evaluate_ordered(geo, s, me, w, mode, out, morder, nm):
-    """As ``evaluate``, with RingRift's marker insertion order given as cells morder[0:nm]."""
+    """As ``evaluate``, with RingRift's marker insertion order given as cells morder[0:nm]
+    (nm < 0: the state's own marker order, as ``evaluate``)."""
     n = s[S.H_N]
     P = s[S.H_P]
     nadj = _n_adj(geo)
@@ -558,11 +587,12 @@ def evaluate_ordered(geo, s, me, w, mode, out, morder, nm):
     sf_o = 0.0
     fe_o = 0.0
     rc_o = 0.0
+    chk = np.empty(20, np.int64)
     first = True
     for p in range(1, P + 1):
         if p == me:
             continue
-        v1 = _closure(geo, s, p, morder, nm)
+        v1 = _closure(geo, s, p, morder, nm, chk)
         v2 = _safety(geo, s, p)
         v3 = _fe_risk(geo, s, p, nadj)
         v4 = _recovery(geo, s, p, w)
@@ -578,7 +608,7 @@ def evaluate_ordered(geo, s, me, w, mode, out, morder, nm):
                 fe_o = v3
             if v4 > rc_o:
                 rc_o = v4
-    out[16] = (_closure(geo, s, me, morder, nm) - cl_o) * w[W_TERRITORY_CLOSURE]
+    out[16] = (_closure(geo, s, me, morder, nm, chk) - cl_o) * w[W_TERRITORY_CLOSURE]
     out[17] = (_safety(geo, s, me) - sf_o) * w[W_TERRITORY_SAFETY]
     out[18] = -(_fe_risk(geo, s, me, nadj) - fe_o) * w[W_FORCED_ELIMINATION_RISK]
 
@@ -606,15 +636,16 @@ def _total(out):
     return t
 
 
+_NO_ORDER = np.zeros(1, np.int64)
+
+
 @jit
 def evaluate(geo, s, me, w, mode, out):
     """RingRift's get_evaluation_breakdown for player ``me``: components -> out[0:21], returns total.
 
-    Markers are taken in cell-index order for territory_closure (see module docstring).
+    territory_closure takes markers in the state's own (RingRift dict) order (module docstring).
     """
-    n = s[S.H_N]
-    morder = np.arange(n)
-    return evaluate_ordered(geo, s, me, w, mode, out, morder, n)
+    return evaluate_ordered(geo, s, me, w, mode, out, _NO_ORDER, -1)
 
 
 @jit
@@ -629,6 +660,27 @@ def score(geo, s, me, w, mode):
         return 0.0
     out = np.empty(N_COMPONENTS, np.float64)
     return evaluate(geo, s, me, w, mode, out)
+
+
+@jit
+def evaluation_side_effect(geo, s, me, mode):
+    """What RingRift's evaluation does to the state it evaluates: nothing but marker order.
+
+    In full mode, recovery_potential calls ``has_any_recovery_move`` for me, then for
+    each opponent in seat order, whenever that player is recovery-eligible; it moves
+    markers in ``board.markers`` (see movegen.recovery_scan_restamp, stop_at_line).
+    This runs after territory_closure has read the order, so it never changes the
+    evaluation itself, only later readers of the same state object. RingRift's greedy
+    player evaluates throw-away copies, so live games never see it; its eval-vector
+    generator evaluated the positions of a game in place (docs/heuristic.md).
+    """
+    if mode != FULL:
+        return
+    P = s[S.H_P]
+    for i in range(P):
+        q = me if i == 0 else (i if i < me else i + 1)
+        if recovery_eligible(s, q):
+            recovery_scan_restamp(geo, s, q, True)
 
 
 def marker_order(board, state_json: dict) -> np.ndarray:

@@ -21,8 +21,8 @@ from .state import (ACTIVE, CAPTURE, CHAIN_CAPTURE, FORCED_ELIMINATION as PH_FE,
                     H_CUR, H_LAST_MOVER, H_LINE_LEN, H_MUSTMOVE, H_P, H_P1_MOVED, H_P2_MOVED,
                     H_PENDING_LINE, H_PHASE, H_RPP, H_RUN_RECOVERY, H_STATUS, H_SWAP_ON, H_SWAPPED,
                     H_TERR_ELIM, LINE_PROCESSING, MOVEMENT, NP1, O_CAP, O_CNT, O_COLL, O_CTRL, O_H,
-                    O_HAND, O_MARK, O_ORD, O_REG, RING_PLACEMENT, TERRITORY_PROCESSING,
-                    buried_rings, controls_stack, has_marker_of, jit, rings_in_play)
+                    O_HAND, O_MARK, O_MORD, O_ORD, O_REG, RING_PLACEMENT, TERRITORY_PROCESSING,
+                    H_MORD_CTR, buried_rings, controls_stack, has_marker_of, jit, restamp_marker, rings_in_play)
 
 
 # --- movement and capture ---------------------------------------------------
@@ -299,6 +299,80 @@ def recovery_moves(geo, s, p, out, k):
 
 
 @jit
+def _open_neighbour(geo, s, m):
+    """Some neighbour of m is on the board, not collapsed and free of stacks and markers."""
+    mk = s[O_MARK]
+    for d in range(geo[G_ND]):
+        t = step(geo, m, d)
+        if t >= 0 and _free(s, t) and s[mk + t] == 0:
+            return True
+    return False
+
+
+@jit
+def recovery_scan_restamp(geo, s, p, stop_at_line=False):
+    """The side effect of RingRift's recovery scans on ``board.markers`` order.
+
+    For every marker of p (in dict order) and every direction to an empty cell
+    (on the board, not collapsed, no stack, no marker), RingRift deletes the
+    marker, inserts it at the slide target, tests for a line, deletes that and
+    re-inserts the marker: so each marker of p with an empty neighbour moves to
+    the end of the dict, in their previous relative order. The move generator
+    (get_valid_moves in the movement phase) and the validation of a fallback or
+    stack-strike slide scan every marker (then the order is a fixed point: a
+    second scan changes nothing, not even a stamp); ``has_any_recovery_move``
+    (the evaluator's recovery_potential) stops after the first marker whose
+    slide completes a line (``stop_at_line``). Only marker-order stamps change.
+    """
+    n = geo[G_N]
+    om = s[O_MORD]
+    mk = s[O_MARK]
+    if not stop_at_line:
+        # nothing to do when the markers that would move already come last
+        lo = np.int64(1) << 40
+        hi = np.int64(0)
+        for m in range(n):
+            if s[mk + m] == 0:
+                continue
+            if s[mk + m] == p and _open_neighbour(geo, s, m):
+                lo = min(lo, np.int64(s[om + m]))
+            else:
+                hi = max(hi, np.int64(s[om + m]))
+        if lo > hi:
+            return
+    L = s[H_LINE_LEN]
+    line = np.empty(n if stop_at_line else 0, np.int32)
+    top = s[H_MORD_CTR]  # restamped markers get stamps above this and are not visited again
+    last = 0
+    while True:
+        best = -1
+        bst = top + 1
+        for m in range(n):
+            st = s[om + m]
+            if s[mk + m] == p and last < st < bst:
+                best = m
+                bst = st
+        if best < 0:
+            return
+        last = bst
+        if not _open_neighbour(geo, s, best):
+            continue
+        restamp_marker(s, best)
+        if stop_at_line:
+            for d in range(geo[G_ND]):
+                t = step(geo, best, d)
+                if t < 0 or not _free(s, t) or s[mk + t] != 0:
+                    continue
+                s[mk + best] = 0
+                s[mk + t] = p
+                ln = line_through(geo, s, t, p, L, line)
+                s[mk + t] = 0
+                s[mk + best] = p
+                if ln >= L:
+                    return
+
+
+@jit
 def has_recovery(geo, s, p):
     """Any recovery slide at all: a marker of p with an open or stacked neighbour."""
     if not recovery_eligible(s, p):
@@ -511,6 +585,7 @@ def legal_moves(geo, s, out):
         k = stack_movements(geo, s, p, must, out, 0)
         k = stack_captures(geo, s, p, must, OVERTAKING_CAPTURE, out, k)
         if recovery_eligible(s, p):
+            recovery_scan_restamp(geo, s, p)  # RingRift's move generation reorders board.markers
             k = recovery_moves(geo, s, p, out, k)
     elif ph == CAPTURE:
         a = s[H_ATTACKER]

@@ -31,9 +31,9 @@ import numpy as np
 from .apply import apply_move
 from .movegen import legal_moves
 from .moves import MAX_MOVES
-from .state import (ACTIVE, COMPLETED, GAME_OVER, H_CUR, H_HIT_CAP, H_N, H_NFREE, H_P, H_PHASE, H_PLY, H_R,
-                    H_RPP, H_STATUS, H_TOTAL_ELIM, H_WINNER, NP1, O_BELIM, O_BOT, O_CAP, O_CNT, O_COLL, O_CTRL,
-                    O_DN, O_ELIM, O_H, O_HAND, O_MARK, O_OWN, O_TERR, O_TOP, O_UP, jit)
+from .state import (ACTIVE, COMPLETED, GAME_OVER, H_CUR, H_HIT_CAP, H_MORD_CTR, H_N, H_NFREE, H_P, H_PHASE,
+                    H_PLY, H_R, H_RPP, H_STATUS, H_TOTAL_ELIM, H_WINNER, NP1, O_BELIM, O_BOT, O_CAP, O_CNT,
+                    O_COLL, O_CTRL, O_DN, O_ELIM, O_H, O_HAND, O_MARK, O_MORD, O_OWN, O_TERR, O_TOP, O_UP, jit)
 
 # --- invariant codes ------------------------------------------------------------------
 INV_OK = 0
@@ -49,11 +49,12 @@ INV_STATUS = 9            # status / phase / winner / current player inconsisten
 INV_RANGE = 10            # a ring colour, marker or collapsed owner outside 1..P
 INV_NO_MOVES = 11         # ACTIVE but legal_moves returned 0
 INV_MOVES_AFTER_END = 12  # COMPLETED but legal_moves returned moves
+INV_MARKER_ORDER = 13     # marker-order stamps: missing / left behind, repeated, or above H_MORD_CTR
 
 INVARIANT_NAMES = ("ok", "ring conservation (total)", "player ring supply", "stack list / caches",
                    "per-colour ring counts", "cell exclusivity", "ring pool", "elimination credit",
                    "territory count", "status/phase/winner", "value range", "no legal moves while active",
-                   "legal moves after game over")
+                   "legal moves after game over", "marker order stamps")
 
 # --- RNG: splitmix64 ---------------------------------------------------------------------
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -90,7 +91,7 @@ def rng_below(st, k):
 
 @jit
 def structural_violation(s, supply):
-    """The checks of invariant_violation that need no move generation (codes 1-10)."""
+    """The checks of invariant_violation that need no move generation (codes 1-10, 13)."""
     n = s[H_N]
     P = s[H_P]
     R = s[H_R]
@@ -181,6 +182,20 @@ def structural_violation(s, supply):
             return INV_STATUS
     else:
         return INV_STATUS
+    om = s[O_MORD]
+    seen = np.zeros(n, np.int64)
+    k = 0
+    for c in range(n):
+        st = s[om + c]
+        if (st > 0) != (s[s[O_MARK] + c] > 0) or st < 0 or st > s[H_MORD_CTR]:
+            return INV_MARKER_ORDER
+        if st > 0:
+            seen[k] = st
+            k += 1
+    seen[:k].sort()
+    for i in range(1, k):
+        if seen[i] == seen[i - 1]:
+            return INV_MARKER_ORDER
     return INV_OK
 
 

@@ -13,7 +13,11 @@ moving and merging stacks are O(1) and a state stays small on every board.
 ``h``, ``ctrl``, ``cap`` and ``cnt[c, p]`` are caches kept in step with the
 lists. ``ord[c]`` records when the stack at c was created: RingRift keeps
 stacks in an insertion-ordered dict and a few of its choices take "the first
-eligible stack", so we keep the same order.
+eligible stack", so we keep the same order. ``mord[c]`` does the same for the
+marker on c (0 when none): RingRift's HeuristicAI reads a player's first 10
+markers in ``board.markers`` order (territory_closure), so every marker write
+follows Python dict semantics (see ``new_marker`` / ``flip_marker`` /
+``clear_marker`` / ``restamp_marker``).
 
 Players are numbered 1..P; per-player tables have 5 slots (index 0 unused).
 See docs/formats.md (kernel state) for every slot.
@@ -45,16 +49,18 @@ H_VICTORY, H_TERR_VICTORY = 20, 21
 H_LPS_REQ, H_LPS_ROUND, H_LPS_FIRST, H_LPS_EXCL_DONE, H_LPS_CONSEC, H_LPS_CONSEC_P = 22, 23, 24, 25, 26, 27
 H_RPP, H_LINE_LEN, H_PLY, H_TOTAL_ELIM, H_NFREE, H_ORDER_CTR, H_RINGS_IN_PLAY = 28, 29, 30, 31, 32, 33, 34
 H_MOVE_CAP, H_HIT_CAP, H_LAST_ACTOR = 35, 36, 37
+H_MORD_CTR = 38                                      # last marker-order stamp handed out
 # table offsets
 O_TOP, O_BOT, O_H, O_CTRL, O_CAP, O_CNT, O_MARK, O_COLL, O_ORD, O_REG = 40, 41, 42, 43, 44, 45, 46, 47, 48, 49
 O_UP, O_DN, O_OWN, O_FREE = 50, 51, 52, 53
 O_HAND, O_ELIM, O_TERR, O_LPSM, O_BELIM = 54, 55, 56, 57, 58
+O_MORD = 59
 HDR = 64
 NP1 = 5  # per-player table width
 
 
 def state_size(n: int, r: int) -> int:
-    return HDR + n * 9 + n * NP1 + r * 4 + NP1 * 5
+    return HDR + n * 10 + n * NP1 + r * 4 + NP1 * 5
 
 
 def empty_state(n: int, r: int, board: int, players: int) -> np.ndarray:
@@ -63,7 +69,7 @@ def empty_state(n: int, r: int, board: int, players: int) -> np.ndarray:
     s[H_N], s[H_R], s[H_P], s[H_BOARD] = n, r, players, board
     off = HDR
     for slot, size in ((O_TOP, n), (O_BOT, n), (O_H, n), (O_CTRL, n), (O_CAP, n), (O_CNT, n * NP1),
-                       (O_MARK, n), (O_COLL, n), (O_ORD, n), (O_REG, n), (O_UP, r), (O_DN, r),
+                       (O_MARK, n), (O_COLL, n), (O_ORD, n), (O_REG, n), (O_MORD, n), (O_UP, r), (O_DN, r),
                        (O_OWN, r), (O_FREE, r), (O_HAND, NP1), (O_ELIM, NP1), (O_TERR, NP1),
                        (O_LPSM, NP1), (O_BELIM, NP1)):
         s[slot] = off
@@ -320,6 +326,41 @@ def buried_rings(s, p):
         if s[s[O_H] + c] > 0 and s[s[O_CTRL] + c] != p:
             t += s[s[O_CNT] + c * NP1 + p]
     return t
+
+
+# --- markers: owner + RingRift's dict order -------------------------------------------
+
+@jit
+def new_marker(s, c, p):
+    """A marker of p appears on c: a new dict key, so it goes last in marker order.
+
+    (RingRift writes ``board.markers[key] = MarkerInfo(...)``; when c already holds
+    a marker that is an update in place, which keeps its place: see flip_marker.)
+    """
+    if s[s[O_MARK] + c] == 0:
+        s[H_MORD_CTR] += 1
+        s[s[O_MORD] + c] = s[H_MORD_CTR]
+    s[s[O_MARK] + c] = p
+
+
+@jit
+def flip_marker(s, c, p):
+    """The marker on c changes owner in place (dict update): its place is kept."""
+    s[s[O_MARK] + c] = p
+
+
+@jit
+def clear_marker(s, c):
+    """The marker on c (if any) is deleted."""
+    s[s[O_MARK] + c] = 0
+    s[s[O_MORD] + c] = 0
+
+
+@jit
+def restamp_marker(s, c):
+    """Delete and re-insert the marker on c: it moves to the end of marker order."""
+    s[H_MORD_CTR] += 1
+    s[s[O_MORD] + c] = s[H_MORD_CTR]
 
 
 @jit

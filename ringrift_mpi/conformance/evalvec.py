@@ -18,24 +18,21 @@ def _close(a: float, b: float) -> bool:
     return a == b or (not math.isnan(a) and abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b)))
 
 
-def _marker_order_after(s, s2, order):
-    """RingRift's marker dict order after a move: removed markers drop out, new ones go last."""
-    om, n = s[S.O_MARK], int(s[S.H_N])
-    keep = [c for c in order if s2[om + c] != 0]
-    new = [c for c in range(n) if s2[om + c] != 0 and s[om + c] == 0]
-    return np.array(keep + new, np.int64)
-
-
 def _position(d: dict, weights: dict, pos: dict) -> str | None:
+    # The kernel state carries RingRift's marker (dict) order: the JSON's, then as its engine
+    # keeps it. The fixtures were made on one live state per game, in this order: list the
+    # legal moves, write the state, evaluate every breakdown, score every move. Listing moves
+    # and evaluating move markers in RingRift's dict as side effects, so we do the same here.
     board, s = state_from_json(pos["state"])
     geo = board.geo
-    order = HE.marker_order(board, pos["state"])
+    legal = legal_moves_list(board, s)
     out = np.zeros(HE.N_COMPONENTS)
     for pl, profs in pos["breakdowns"].items():
         for prof, modes in profs.items():
             for mname, exp in modes.items():
                 mode = HE.LIGHT if mname == "light" else HE.FULL
-                total = HE.evaluate_ordered(geo, s, int(pl), weights[prof], mode, out, order, len(order))
+                total = HE.evaluate(geo, s, int(pl), weights[prof], mode, out)
+                HE.evaluation_side_effect(geo, s, int(pl), mode)
                 got = dict(zip(HE.COMPONENTS, out))
                 got["total"] = total
                 for k in ["total", *HE.COMPONENTS]:
@@ -46,23 +43,26 @@ def _position(d: dict, weights: dict, pos: dict) -> str | None:
     mode = HE.LIGHT if pos.get("evalMode") == "light" else HE.FULL
     me = int(pos["currentPlayer"])
     by_key: dict = {}
-    for m in legal_moves_list(board, s):
+    for m in legal:
         by_key.setdefault(move_key(board, move_to_json(board, s, int(m))), []).append(int(m))
-    out2 = np.zeros(HE.N_COMPONENTS)
+    lm = int(s[S.O_LPSM])
     for mj, want in pos["moveScores"]:
         cands = by_key.get(move_key(board, mj, "moveScores move")) or [
             move_from_json(board, s.copy(), mj, "moveScores move", strict=False)]
-        scores = []
+        scores, masks = [], []
         for m in cands:
             s2 = s.copy()
             apply_move(geo, s2, m)
-            if s2[S.H_STATUS] != S.ACTIVE:
-                scores.append(HE.score(geo, s2, me, weights["default"], mode))
-            else:
-                o2 = _marker_order_after(s, s2, order)
-                scores.append(HE.evaluate_ordered(geo, s2, me, weights["default"], mode, out2, o2, len(o2)))
-        if not any(_close(x, want) for x in scores):
+            masks.append(s2[lm:lm + S.NP1].copy())
+            scores.append(HE.score(geo, s2, me, weights["default"], mode))
+        hit = next((i for i, x in enumerate(scores) if _close(x, want)), None)
+        if hit is None:
             return f"move score of {mj.get('type')}: expected {want!r}, got {scores[0]!r}"
+        # RingRift's apply_move copies the GameState shallowly: every state derived from
+        # this one shares its lpsCurrentRoundActorMask dict, which LPS round tracking
+        # mutates in place at a turn start. Scoring the moves one after another on the
+        # same state therefore leaves each move's mask for the next (docs/heuristic.md).
+        s[lm:lm + S.NP1] = masks[hit]
     return None
 
 

@@ -143,6 +143,9 @@ def state_from_json(d: dict, ring_order: str = "bottom_first") -> tuple[Board, n
         pos = mk.get("position") if isinstance(mk, dict) else None
         c = board.cell(pos, f"marker {key}") if pos else board.cell_from_key(key, f"marker {key}")
         owner = mk.get("player") if isinstance(mk, dict) else mk
+        if s[s[S.O_MARK] + c] == 0:  # marker order = the JSON's key order (RingRift's dict order)
+            s[S.H_MORD_CTR] += 1
+            s[s[S.O_MORD] + c] = s[S.H_MORD_CTR]
         s[s[S.O_MARK] + c] = _int(owner, f"marker {key} player", 1, P)
     for key, owner in (bd.get("collapsedSpaces") or {}).items():
         c = board.cell_from_key(key, f"collapsed space {key}")
@@ -254,6 +257,7 @@ def state_to_json(board: Board, s: np.ndarray) -> dict:
     """Serialize a kernel state as a RingRift GameState (Python engine conventions)."""
     P = int(s[S.H_P])
     order = sorted((c for c in range(board.n) if s[s[S.O_H] + c]), key=lambda c: s[s[S.O_ORD] + c])
+    morder = sorted((c for c in range(board.n) if s[s[S.O_MARK] + c]), key=lambda c: s[s[S.O_MORD] + c])
     coll = {board.key(c): int(s[s[S.O_COLL] + c]) for c in range(board.n) if s[s[S.O_COLL] + c]}
     d = {
         "id": "ringrift-mpi", "boardType": board.name,
@@ -261,7 +265,7 @@ def state_to_json(board: Board, s: np.ndarray) -> dict:
             "type": board.name, "size": board.size,
             "stacks": {board.key(c): _stack_json(board, s, c) for c in order},
             "markers": {board.key(c): {"player": int(s[s[S.O_MARK] + c]), "position": board.pos(c),
-                                       "type": "regular"} for c in range(board.n) if s[s[S.O_MARK] + c]},
+                                       "type": "regular"} for c in morder},
             "collapsedSpaces": coll,
             "eliminatedRings": {str(p): int(s[s[S.O_BELIM] + p]) for p in range(1, P + 1)},
             "formedLines": [], "territories": {},

@@ -7,11 +7,13 @@ import numpy as np
 import pytest
 
 from kernels import heuristic as HE
+from kernels import moves as M
 from kernels import state as S
 from kernels.apply import apply_move
+from kernels.movegen import recovery_eligible
 from kernels.heuristic_weights import BASE_V1_BALANCED_WEIGHTS, HEURISTIC_WEIGHT_KEYS
 from ringrift_mpi import profiles as PR
-from ringrift_mpi.interop import legal_moves_list, state_from_json
+from ringrift_mpi.interop import legal_moves_list, state_from_json, state_to_json
 from ringrift_mpi.interop.moves import move_key, move_to_json
 
 
@@ -80,17 +82,17 @@ def test_eval_vectors(ringrift_fixtures):
 
 def test_move_scores(ringrift_fixtures):
     """moveScores (default weights, position's evalMode, mover's view, terminal +/-1e5) for every
-    fixture move that our move generator also offers in the history-stripped state."""
+    fixture move that our move generator also offers in the history-stripped state. Markers in the
+    state's own order; RingRift's shared LPS actor mask carried from move to move (docs/heuristic.md)."""
     bad, checked = [], 0
     for path in _files(ringrift_fixtures):
         d = json.loads(path.read_text())
         w = HE.weights_array(d["weights"]["default"])
-        out = np.zeros(HE.N_COMPONENTS)
         for i, pos in enumerate(d["positions"]):
             if not pos.get("moveScores"):
                 continue
             board, s = state_from_json(pos["state"])
-            mo = HE.marker_order(board, pos["state"])
+            lm = s[S.O_LPSM]
             me = int(pos["currentPlayer"])
             mode = HE.LIGHT if pos["evalMode"] == "light" else HE.FULL
             bykey = {}
@@ -100,20 +102,129 @@ def test_move_scores(ringrift_fixtures):
                 cands = bykey.get(move_key(board, mj), [])
                 if not cands:
                     continue  # not offered in the stripped state (movegen/history, not the evaluator)
-                scores = []
+                scores, masks = [], []
                 for m in cands:
                     s2 = s.copy()
                     apply_move(board.geo, s2, m)
-                    if s2[S.H_STATUS] == S.COMPLETED:
-                        scores.append(HE.score(board.geo, s2, me, w, mode))
-                    else:
-                        o2 = _post_order(s, s2, mo)
-                        scores.append(HE.evaluate_ordered(board.geo, s2, me, w, mode, out, o2, len(o2)))
+                    scores.append(HE.score(board.geo, s2, me, w, mode))
+                    masks.append(s2[lm:lm + S.NP1].copy())
                 checked += 1
-                if not any(_close(x, want) for x in scores):
+                hit = [k for k, x in enumerate(scores) if _close(x, want)]
+                if not hit:
                     bad.append(f"{path.name} pos{i} {mj['type']}: {scores} != {want}")
+                s[lm:lm + S.NP1] = masks[hit[0] if hit else 0]
     assert checked > 3000
     assert not bad, f"{len(bad)} of {checked} move scores differ, first: {bad[:5]}"
+
+
+def _stamp_order(board, s):
+    """Cells holding markers, in the state's marker order (O_MORD stamps)."""
+    cells = [c for c in range(board.n) if s[s[S.O_MARK] + c]]
+    return sorted(cells, key=lambda c: s[s[S.O_MORD] + c])
+
+
+def test_state_carries_json_marker_order(ringrift_fixtures):
+    """state_from_json stamps markers in the JSON's key order (RingRift's dict order), so evaluate()
+    on the loaded state is evaluate_ordered with the JSON order, bit for bit; state_to_json writes the
+    markers back in that order. Cell order would differ in about half of the full-mode evaluations."""
+    o1, o2 = np.zeros(HE.N_COMPONENTS), np.zeros(HE.N_COMPONENTS)
+    n = cell_differs = 0
+    for path in _files(ringrift_fixtures):
+        d = json.loads(path.read_text())
+        W = {k: HE.weights_array(v) for k, v in d["weights"].items()}
+        for i, pos in enumerate(d["positions"]):
+            board, s = state_from_json(pos["state"])
+            mo = HE.marker_order(board, pos["state"])
+            assert _stamp_order(board, s) == mo.tolist(), (path.name, i)
+            assert list(state_to_json(board, s)["board"]["markers"]) == list(pos["state"]["board"]["markers"])
+            cells = np.arange(board.n)
+            for pl in pos["breakdowns"]:
+                for w in W.values():
+                    for mode in (HE.FULL, HE.LIGHT):
+                        t1 = HE.evaluate(board.geo, s, int(pl), w, mode, o1)
+                        t2 = HE.evaluate_ordered(board.geo, s, int(pl), w, mode, o2, mo, len(mo))
+                        assert (t1, o1.tobytes()) == (t2, o2.tobytes()), (path.name, i, pl, mode)
+                        n += 1
+                        if mode == HE.FULL:
+                            cell_differs += t1 != HE.evaluate_ordered(board.geo, s, int(pl), w, mode, o2,
+                                                                      cells, board.n)
+    assert n > 5000 and cell_differs > 500
+
+
+_SCANNED = (M.REC_FALLBACK, M.REC_STRIKE)
+
+
+def test_marker_stamps_after_moves(ringrift_fixtures):
+    """After every legal move of every moveScores position the state's marker order is RingRift's
+    dict order after its engine's writes: removed markers drop out, a flipped marker keeps its
+    place, a new marker (departure, recovery target) goes last. Recovery scans that also reorder
+    (fallback/stack-strike validation, the ANM check after skipping a placement) are checked by
+    test_marker_order_through_ref_traces."""
+    checked = skipped = 0
+    for path in _files(ringrift_fixtures):
+        d = json.loads(path.read_text())
+        for pos in d["positions"]:
+            if not pos.get("moveScores"):
+                continue
+            board, s = state_from_json(pos["state"])
+            legal = legal_moves_list(board, s)  # may reorder, as RingRift's get_valid_moves does
+            before = _stamp_order(board, s)
+            me = int(s[S.H_CUR])
+            for m in legal:
+                t = M.mtype(int(m))
+                s2 = s.copy()
+                apply_move(board.geo, s2, int(m))
+                if ((t == M.RECOVERY_SLIDE and M.mextra(int(m)) in _SCANNED)
+                        or (t in (M.SKIP_PLACEMENT, M.NO_PLACEMENT_ACTION) and recovery_eligible(s, me))):
+                    skipped += 1
+                    continue
+                want = _post_order(s, s2, before).tolist()
+                assert _stamp_order(board, s2) == want, (path.name, pos["ply"], move_to_json(board, s, int(m)))
+                checked += 1
+    assert checked > 3000, (checked, skipped)
+
+
+def test_marker_order_through_ref_traces(ringrift_fixtures):
+    """Replay the ref traces the eval vectors were cut from: at every eval position the state's
+    marker order is the fixture's JSON order. This holds only because the kernels reorder markers
+    as RingRift does: its move generator's recovery scan (legal_moves) and, for positions after the
+    first, the recovery check of the evaluator, since the fixture generator evaluated each position's
+    breakdowns on the game's live state (HE.evaluation_side_effect)."""
+    from ringrift_mpi.conformance.runner import _pick_recovery
+    from ringrift_mpi.interop import move_from_json
+    positions = moved = 0
+    bad = []
+    for path in _files(ringrift_fixtures):
+        trace = ringrift_fixtures / "ref-traces" / path.name.replace("eval_", "ref_")
+        if not trace.exists():
+            continue
+        d = json.loads(path.read_text())
+        tr = json.loads(trace.read_text())
+        at = {p["ply"]: p for p in d["positions"]}
+        board, s = state_from_json(tr["initialState"])
+        for i, mj in enumerate(tr["moves"]):
+            if i > max(at):
+                break
+            legal = legal_moves_list(board, s)
+            if i in at:
+                positions += 1
+                want = list(at[i]["state"]["board"]["markers"])
+                got = [board.key(c) for c in _stamp_order(board, s)]
+                if got != want:
+                    bad.append(f"{path.name} ply {i}: {got} != {want}")
+                for pl, profs in at[i]["breakdowns"].items():
+                    for modes in profs.values():
+                        for mname in modes:
+                            o = _stamp_order(board, s)
+                            HE.evaluation_side_effect(board.geo, s, int(pl), HE.LIGHT if mname == "light" else HE.FULL)
+                            moved += o != _stamp_order(board, s)
+            if mj.get("type") == "recovery_slide" and "recoveryOption" not in mj and "option" not in mj:
+                m = _pick_recovery(board, s, tr, i, legal, mj)
+            else:
+                m = move_from_json(board, s, mj, f"ply {i}", legal)
+            apply_move(board.geo, s, m)
+    assert positions > 600 and moved > 0, (positions, moved)
+    assert not bad, f"{len(bad)} of {positions} positions differ, first: {bad[:3]}"
 
 
 def _relabel(state: dict, perm: dict) -> dict:

@@ -5,8 +5,8 @@ import pytest
 from kernels import geometry as G
 from kernels import state as S
 from kernels.newgame import new_game
-from kernels.playout import (INV_CELL_EXCLUSIVE, INV_CONSERVATION, INV_COUNTS, INV_NO_MOVES, INV_STACK_LIST,
-                             INV_STATUS, INVARIANT_NAMES, invariant_violation, play_random_games, random_playout,
+from kernels.playout import (INV_CELL_EXCLUSIVE, INV_CONSERVATION, INV_COUNTS, INV_MARKER_ORDER, INV_NO_MOVES,
+                             INV_STACK_LIST, INV_STATUS, INVARIANT_NAMES, invariant_violation, play_random_games, random_playout,
                              rng_next, rng_seed)
 
 CONFIGS = [(b, p) for b in G.BOARD_NAMES for p in (2, 3, 4)]
@@ -99,5 +99,9 @@ def test_invariant_check_detects_corruption():
     t = base.copy(); t[t[S.O_CNT] + stack * S.NP1 + 3] += 1; cases.append((t, INV_COUNTS))
     t = base.copy(); t[t[S.O_MARK] + stack] = 1; cases.append((t, INV_CELL_EXCLUSIVE))
     t = base.copy(); t[S.H_WINNER] = 1; cases.append((t, INV_STATUS))
+    t = base.copy(); t[t[S.O_MORD] + empty] = 1; cases.append((t, INV_MARKER_ORDER))
+    marked = np.flatnonzero(base[base[S.O_MARK]:base[S.O_MARK] + 64])
+    if len(marked) >= 2:
+        t = base.copy(); t[t[S.O_MORD] + marked[0]] = t[t[S.O_MORD] + marked[1]]; cases.append((t, INV_MARKER_ORDER))
     for t, code in cases:
         assert invariant_violation(geo, t, 0) == code
