@@ -54,10 +54,15 @@ class Match:
     seeds: np.ndarray    # [group]
     groups_per_task: int
 
-    def tasks(self) -> list[tuple[int, int, int]]:
+    def tasks(self, ranks: int = 1) -> list[tuple[int, int, int]]:
+        """(candidate, first group, end group) tasks; the last 2 x ranks are split into single groups
+        so a generation's tail is short. Results never depend on the split."""
         n = len(self.seeds)
-        return [(c, g0, min(n, g0 + self.groups_per_task))
-                for c in range(self.W.shape[0] - 1) for g0 in range(0, n, self.groups_per_task)]
+        out = [(c, g0, min(n, g0 + self.groups_per_task))
+               for c in range(self.W.shape[0] - 1) for g0 in range(0, n, self.groups_per_task)]
+        k = min(len(out), 2 * ranks) if ranks > 1 else 0
+        tail = [(c, g, g + 1) for c, g0, g1 in out[len(out) - k:] for g in range(g0, g1)]
+        return out[:len(out) - k] + tail
 
 
 def play_task(m: Match, task) -> tuple[np.ndarray, int]:

@@ -161,7 +161,7 @@ def _play(comm, match: Match, stop: StopSignals | None, rep: Reporter | None, la
             raise RuntimeError(f"fault injected on rank {comm.rank} ({FAULT_ENV})")
         return play_task(match, task)
 
-    tasks = match.tasks() if comm.rank == 0 else None
+    tasks = match.tasks(comm.size) if comm.rank == 0 else None
     res = run_tasks(comm, tasks, do, should_stop=(lambda: stop.requested is not None) if stop else (lambda: False),
                     prefetch=3, on_result=(lambda d, n: rep.bar(d, n, label)) if rep else None)
     if comm.rank != 0:

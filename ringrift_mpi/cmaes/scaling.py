@@ -24,7 +24,7 @@ def _env():
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m ringrift_mpi.cmaes.scaling", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--config", default="jobs/smoke_cmaes.toml")
+    ap.add_argument("--config", default="jobs/square8_2p.toml")
     ap.add_argument("--ranks", default="1,2", help="comma-separated rank counts (default 1,2)")
     ap.add_argument("--generations", type=int, default=3)
     ap.add_argument("--games-per-eval", type=int, default=None)

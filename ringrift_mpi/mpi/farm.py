@@ -5,17 +5,21 @@ task list and gets back one result per task (in task order, so the result never
 depends on which rank played what), or ``None`` for tasks left undone because
 ``should_stop()`` became true. Other ranks pass ``tasks=None`` and get ``None``.
 
-Balancing is dynamic: each worker holds up to ``prefetch`` tasks, and gets the next
-one each time it returns a result, so it never waits for rank 0, which plays tasks
-itself between serving results (a coordinator thread would spin a core in MPI's
-busy-wait). Messages are small pickles of task descriptors and result arrays made
+Balancing is dynamic: each worker holds up to ``prefetch`` tasks (one near the end
+of the list) and gets the next one each time it returns a result. Rank 0 plays
+tasks too, on a helper thread, while its main thread keeps serving results with
+non-blocking probes and short sleeps (a thread blocked in MPI would busy-wait a
+core); so a worker never waits for rank 0 to finish a task. Messages are small pickles of task descriptors and result arrays made
 in memory by this code, at tens per second per rank: not a hot path.
 """
 from __future__ import annotations
 
+import time
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 
 TAG_TASK, TAG_RESULT = 11, 12
+POLL_S = 0.005  # rank 0's probe interval while its own task runs
 _END = "end"
 
 
@@ -29,56 +33,79 @@ def run_tasks(comm, tasks, do_task, *, should_stop=lambda: False, prefetch: int 
 def _serve(comm, tasks, do_task, should_stop, prefetch, on_result):
     from mpi4py import MPI
     n = len(tasks)
+    size = comm.size
     results = [None] * n
-    state = {"next": 0, "outstanding": 0, "done": 0, "stopped": False}
+    held = [0] * size          # tasks sent to each worker and not yet returned
     ended = set()
+    st = {"next": 0, "done": 0, "stopped": False}
 
-    def give(w):
-        if not state["stopped"] and state["next"] < n:
-            i = state["next"]
-            state["next"] += 1
-            state["outstanding"] += 1
+    def depth():
+        # Near the end of the list a worker holds one task at a time, so no rank sits on a
+        # queue of tasks while the others run out of work (the tail of a generation); rank 0
+        # answers within POLL_S, so one is enough.
+        return prefetch if n - st["next"] > size * prefetch else 1
+
+    def top_up(w):
+        while not st["stopped"] and st["next"] < n and held[w] < depth():
+            i = st["next"]
+            st["next"] += 1
+            held[w] += 1
             comm.send((i, tasks[i]), dest=w, tag=TAG_TASK)
-        elif w not in ended:
+        if held[w] == 0 and w not in ended and (st["stopped"] or st["next"] >= n):
             ended.add(w)
             comm.send(_END, dest=w, tag=TAG_TASK)
 
     def record(i, res):
         results[i] = res
-        state["done"] += 1
+        st["done"] += 1
         if on_result:
-            on_result(state["done"], n)
+            on_result(st["done"], n)
 
     def serve_one(block):
-        st = MPI.Status()
-        if not block and not comm.Iprobe(source=MPI.ANY_SOURCE, tag=TAG_RESULT, status=st):
+        status = MPI.Status()
+        if not block and not comm.Iprobe(source=MPI.ANY_SOURCE, tag=TAG_RESULT, status=status):
             return False
-        i, res = comm.recv(source=MPI.ANY_SOURCE, tag=TAG_RESULT, status=st)
-        state["outstanding"] -= 1
+        i, res = comm.recv(source=MPI.ANY_SOURCE, tag=TAG_RESULT, status=status)
+        w = status.Get_source()
+        held[w] -= 1
         record(i, res)
-        give(st.Get_source())
+        top_up(w)
         return True
 
-    for w in range(1, comm.size):
-        for _ in range(prefetch):
-            give(w)
+    pool = ThreadPoolExecutor(1, thread_name_prefix="rank0-task") if size > 1 else None
+    for w in range(1, size):
+        top_up(w)
     while True:
-        if should_stop():
-            state["stopped"] = True
+        if should_stop() and not st["stopped"]:
+            st["stopped"] = True
+            for w in range(1, size):
+                top_up(w)  # idle workers get END now
         while serve_one(False):
             pass
-        if not state["stopped"] and state["next"] < n:
-            i = state["next"]
-            state["next"] += 1
-            record(i, do_task(tasks[i]))
+        if not st["stopped"] and st["next"] < n:
+            i = st["next"]
+            st["next"] += 1
+            if size == 1:
+                record(i, do_task(tasks[i]))
+                continue
+            # Rank 0 plays its task on a helper thread (the kernels release the GIL) and keeps
+            # serving workers meanwhile, so none waits for a task while rank 0 is busy. Only
+            # this thread calls MPI; sleeping between probes leaves the core to the kernel.
+            fut = pool.submit(do_task, tasks[i])
+            while not fut.done():
+                if not serve_one(False):
+                    time.sleep(POLL_S)
+            record(i, fut.result())
             continue
-        if state["outstanding"] == 0:
+        if sum(held) == 0:
             break
         serve_one(True)
-    for w in range(1, comm.size):
+    for w in range(1, size):
         if w not in ended:
             ended.add(w)
             comm.send(_END, dest=w, tag=TAG_TASK)
+    if pool is not None:
+        pool.shutdown()
     return results
 
 
