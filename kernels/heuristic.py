@@ -151,12 +151,15 @@ def _open_targets(geo, s, c, p, nadj, cap_of):
 
 
 @jit
-def _actions(geo, s, p, nadj):
-    """Approximate number of real actions of p (FE risk and LPS advantage)."""
+def _actions(geo, s, p, nadj, stk, ns):
+    """Approximate number of real actions of p (FE risk and LPS advantage).
+
+    stk[0:ns]: the cells holding stacks, in cell order (built once per evaluation)."""
     n = s[S.H_N]
     k = 0
-    for c in range(n):
-        if s[s[S.O_H] + c] > 0 and s[s[S.O_CTRL] + c] == p:
+    for i in range(ns):
+        c = stk[i]
+        if s[s[S.O_CTRL] + c] == p:
             if _open_targets(geo, s, c, p, nadj, s[s[S.O_CAP] + c]) > 0:
                 k += 1
     if s[s[S.O_HAND] + p] > 0:
@@ -168,11 +171,11 @@ def _actions(geo, s, p, nadj):
 
 
 @jit
-def _stack_mobility(geo, s, p, nadj, w):
-    n = s[S.H_N]
+def _stack_mobility(geo, s, p, nadj, w, stk, ns):
     v = 0.0
-    for c in range(n):
-        if s[s[S.O_H] + c] > 0 and s[s[S.O_CTRL] + c] == p:
+    for i in range(ns):
+        c = stk[i]
+        if s[s[S.O_CTRL] + c] == p:
             k = _open_targets(geo, s, c, p, nadj, s[s[S.O_CAP] + c])
             v += k
             if k == 0:
@@ -186,12 +189,12 @@ def _own_marker(s, c, p):
 
 
 @jit
-def _line_potential(geo, s, p, nadj, w):
-    n = s[S.H_N]
+def _line_potential(geo, s, p, nadj, w, mks, nmk):
     nd = geo[G.G_ND]
     ray = geo[G.G_RAY]
     v = 0.0
-    for m in range(n):
+    for i in range(nmk):
+        m = mks[i]
         if s[s[S.O_MARK] + m] != p:
             continue
         for d in range(nadj):
@@ -214,12 +217,12 @@ def _line_potential(geo, s, p, nadj, w):
 
 
 @jit
-def _line_connectivity(geo, s, p, nadj, w):
-    n = s[S.H_N]
+def _line_connectivity(geo, s, p, nadj, w, mks, nmk):
     nd = geo[G.G_ND]
     ray = geo[G.G_RAY]
     v = 0.0
-    for m in range(n):
+    for i in range(nmk):
+        m = mks[i]
         if s[s[S.O_MARK] + m] != p:
             continue
         for d in range(nadj):
@@ -237,7 +240,7 @@ def _line_connectivity(geo, s, p, nadj, w):
 
 
 @jit
-def _closure(geo, s, p, morder, nm, chk):
+def _closure(geo, s, p, morder, nm, chk, mks, nmk):
     """territory_closure base of p over its first 10 markers in RingRift's dict order.
 
     The order is the cells morder[0:nm], or the state's marker stamps when nm < 0.
@@ -255,10 +258,10 @@ def _closure(geo, s, p, morder, nm, chk):
                 total_markers += 1
     else:
         # the 10 smallest stamps, kept sorted in chk[10:20] (cells in chk[0:10])
-        n = s[S.H_N]
         mk = s[S.O_MARK]
         om = s[S.O_MORD]
-        for c in range(n):
+        for i in range(nmk):
+            c = mks[i]
             if s[mk + c] != p:
                 continue
             total_markers += 1
@@ -288,26 +291,29 @@ def _closure(geo, s, p, morder, nm, chk):
 
 
 @jit
-def _safety(geo, s, p):
-    n = s[S.H_N]
-    enemy = np.empty(n, np.int64)
-    ne = 0
+def _safety(geo, s, p, stk, ns, mks, nmk):
     has_m = False
-    for c in range(n):
-        if s[s[S.O_MARK] + c] == p:
+    for i in range(nmk):
+        if s[s[S.O_MARK] + mks[i]] == p:
             has_m = True
-        if s[s[S.O_H] + c] > 0 and s[s[S.O_CTRL] + c] != p:
-            enemy[ne] = c
+            break
+    ne = 0
+    for i in range(ns):
+        if s[s[S.O_CTRL] + stk[i]] != p:
             ne += 1
     if not has_m or ne == 0:
         return 0.0
     v = 0.0
-    for m in range(n):
+    for j in range(nmk):
+        m = mks[j]
         if s[s[S.O_MARK] + m] != p:
             continue
         best = 1 << 30
-        for i in range(ne):
-            d = _dist(geo, m, enemy[i])
+        for i in range(ns):
+            e = stk[i]
+            if s[s[S.O_CTRL] + e] == p:
+                continue
+            d = _dist(geo, m, e)
             if d < best:
                 best = d
         if best <= 2:
@@ -316,15 +322,14 @@ def _safety(geo, s, p):
 
 
 @jit
-def _fe_risk(geo, s, p, nadj):
-    n = s[S.H_N]
-    ns = 0
-    for c in range(n):
-        if s[s[S.O_H] + c] > 0 and s[s[S.O_CTRL] + c] == p:
-            ns += 1
-    if ns == 0:
+def _fe_risk(geo, s, p, nadj, stk, ns):
+    mine = 0
+    for i in range(ns):
+        if s[s[S.O_CTRL] + stk[i]] == p:
+            mine += 1
+    if mine == 0:
         return 0.0
-    r = _actions(geo, s, p, nadj) / max(1, ns)
+    r = _actions(geo, s, p, nadj, stk, ns) / max(1, mine)
     if r >= 2.0:
         return 0.0
     if r >= 1.0:
@@ -351,21 +356,19 @@ def _has_recovery(geo, s, p):
 
 
 @jit
-def _recovery(geo, s, p, w):
-    n = s[S.H_N]
+def _recovery(geo, s, p, w, stk, ns, mks, nmk):
     buried = 0
     controls = False
-    for c in range(n):
-        if s[s[S.O_H] + c] == 0:
-            continue
+    for i in range(ns):
+        c = stk[i]
         if s[s[S.O_CTRL] + c] == p:
             controls = True
             continue
         # rings of p in this stack, excluding the top ring (top is not p's: ctrl != p)
         buried += s[s[S.O_CNT] + c * S.NP1 + p]
     has_m = False
-    for c in range(n):
-        if s[s[S.O_MARK] + c] == p:
+    for i in range(nmk):
+        if s[s[S.O_MARK] + mks[i]] == p:
             has_m = True
             break
     if (not controls) and has_m and buried >= 1:
@@ -427,6 +430,21 @@ def evaluate_ordered(geo, s, me, w, mode, out, morder, nm):
     no = max(1, P - 1)
     for i in range(N_COMPONENTS):
         out[i] = 0.0
+    # the stacks and the markers, in cell order: every loop below walks these lists, and
+    # in the same order as a walk over all cells would (float sums stay bit-identical)
+    stk = np.empty(n, np.int64)
+    mks = np.empty(n, np.int64)
+    ns = 0
+    nmk = 0
+    oh = s[S.O_H]
+    omk = s[S.O_MARK]
+    for c in range(n):
+        if s[oh + c] > 0:
+            stk[ns] = c
+            ns += 1
+        elif s[omk + c] > 0:
+            mks[nmk] = c
+            nmk += 1
 
     # 0 stack_control
     my_n = 0
@@ -435,10 +453,9 @@ def evaluate_ordered(geo, s, me, w, mode, out, morder, nm):
     op_h = 0.0
     my_c = 0
     op_c = 0
-    for c in range(n):
-        h = s[s[S.O_H] + c]
-        if h == 0:
-            continue
+    for i in range(ns):
+        c = stk[i]
+        h = s[oh + c]
         if s[s[S.O_CTRL] + c] == me:
             my_n += 1
             my_h += _eff(h)
@@ -463,10 +480,8 @@ def evaluate_ordered(geo, s, me, w, mode, out, morder, nm):
     out[2] = (s[s[S.O_HAND] + me] - mh) * w[W_RINGS_IN_HAND]
     out[6] = s[s[S.O_ELIM] + me] * w[W_ELIMINATED_RINGS]
     mcount = np.zeros(S.NP1, np.int64)
-    for c in range(n):
-        mk = s[s[S.O_MARK] + c]
-        if mk > 0:
-            mcount[mk] += 1
+    for i in range(nmk):
+        mcount[s[omk + mks[i]]] += 1
     mo = 0
     for p in range(1, P + 1):
         if p != me:
@@ -476,8 +491,9 @@ def evaluate_ordered(geo, s, me, w, mode, out, morder, nm):
     # 3 center_control
     cm = 0
     co = 0
-    for c in range(n):
-        if s[s[S.O_H] + c] > 0 and _in_center(geo, c):
+    for i in range(ns):
+        c = stk[i]
+        if _in_center(geo, c):
             if s[s[S.O_CTRL] + c] == me:
                 cm += 1
             else:
@@ -488,9 +504,8 @@ def evaluate_ordered(geo, s, me, w, mode, out, morder, nm):
     thr = 0.0
     mob_my = 0
     mob_op = 0
-    for c in range(n):
-        if s[s[S.O_H] + c] == 0:
-            continue
+    for i in range(ns):
+        c = stk[i]
         mine = s[s[S.O_CTRL] + c] == me
         sc = s[s[S.O_CAP] + c]
         for d in range(nadj):
@@ -538,12 +553,12 @@ def evaluate_ordered(geo, s, me, w, mode, out, morder, nm):
         out[11] = -(g2 if g2 > 0.0 else 0.0) * w[W_MULTI_LEADER_THREAT]
 
     # 10 stack_mobility
-    sm_me = _stack_mobility(geo, s, me, nadj, w)
+    sm_me = _stack_mobility(geo, s, me, nadj, w, stk, ns)
     first = True
     sm_o = 0.0
     for p in range(1, P + 1):
         if p != me:
-            v = _stack_mobility(geo, s, p, nadj, w)
+            v = _stack_mobility(geo, s, p, nadj, w, stk, ns)
             if first or v > sm_o:
                 sm_o = v
                 first = False
@@ -558,8 +573,8 @@ def evaluate_ordered(geo, s, me, w, mode, out, morder, nm):
     first = True
     for p in range(1, P + 1):
         if p != me:
-            v1 = _line_potential(geo, s, p, nadj, w)
-            v2 = _line_connectivity(geo, s, p, nadj, w)
+            v1 = _line_potential(geo, s, p, nadj, w, mks, nmk)
+            v2 = _line_connectivity(geo, s, p, nadj, w, mks, nmk)
             if first:
                 lp_o = v1
                 lc_o = v2
@@ -569,14 +584,15 @@ def evaluate_ordered(geo, s, me, w, mode, out, morder, nm):
                     lp_o = v1
                 if v2 > lc_o:
                     lc_o = v2
-    out[12] = (_line_potential(geo, s, me, nadj, w) - lp_o) * w[W_LINE_POTENTIAL]
-    out[13] = (_line_connectivity(geo, s, me, nadj, w) - lc_o) * w[W_LINE_CONNECTIVITY]
+    out[12] = (_line_potential(geo, s, me, nadj, w, mks, nmk) - lp_o) * w[W_LINE_POTENTIAL]
+    out[13] = (_line_connectivity(geo, s, me, nadj, w, mks, nmk) - lc_o) * w[W_LINE_CONNECTIVITY]
 
     # 14 vulnerability, 15 overtake_potential
     vul = 0.0
     ovt = 0.0
-    for c in range(n):
-        if s[s[S.O_H] + c] > 0 and s[s[S.O_CTRL] + c] == me:
+    for i in range(ns):
+        c = stk[i]
+        if s[s[S.O_CTRL] + c] == me:
             vul += -_los_sum(geo, s, me, c, 1)
             ovt += _los_sum(geo, s, me, c, -1)
     out[14] = vul * w[W_VULNERABILITY]
@@ -592,10 +608,10 @@ def evaluate_ordered(geo, s, me, w, mode, out, morder, nm):
     for p in range(1, P + 1):
         if p == me:
             continue
-        v1 = _closure(geo, s, p, morder, nm, chk)
-        v2 = _safety(geo, s, p)
-        v3 = _fe_risk(geo, s, p, nadj)
-        v4 = _recovery(geo, s, p, w)
+        v1 = _closure(geo, s, p, morder, nm, chk, mks, nmk)
+        v2 = _safety(geo, s, p, stk, ns, mks, nmk)
+        v3 = _fe_risk(geo, s, p, nadj, stk, ns)
+        v4 = _recovery(geo, s, p, w, stk, ns, mks, nmk)
         if first:
             cl_o, sf_o, fe_o, rc_o = v1, v2, v3, v4
             first = False
@@ -608,23 +624,23 @@ def evaluate_ordered(geo, s, me, w, mode, out, morder, nm):
                 fe_o = v3
             if v4 > rc_o:
                 rc_o = v4
-    out[16] = (_closure(geo, s, me, morder, nm, chk) - cl_o) * w[W_TERRITORY_CLOSURE]
-    out[17] = (_safety(geo, s, me) - sf_o) * w[W_TERRITORY_SAFETY]
-    out[18] = -(_fe_risk(geo, s, me, nadj) - fe_o) * w[W_FORCED_ELIMINATION_RISK]
+    out[16] = (_closure(geo, s, me, morder, nm, chk, mks, nmk) - cl_o) * w[W_TERRITORY_CLOSURE]
+    out[17] = (_safety(geo, s, me, stk, ns, mks, nmk) - sf_o) * w[W_TERRITORY_SAFETY]
+    out[18] = -(_fe_risk(geo, s, me, nadj, stk, ns) - fe_o) * w[W_FORCED_ELIMINATION_RISK]
 
     # 19 lps_action_advantage
     if P > 2:
-        if _actions(geo, s, me, nadj) == 0:
+        if _actions(geo, s, me, nadj, stk, ns) == 0:
             adv = -1.0
         else:
             k = 0
             for p in range(1, P + 1):
-                if p != me and _actions(geo, s, p, nadj) > 0:
+                if p != me and _actions(geo, s, p, nadj, stk, ns) > 0:
                     k += 1
             adv = (P - 1 - k) / float(P - 1)
         out[19] = adv * w[W_LPS_ACTION_ADVANTAGE]
 
-    out[20] = _recovery(geo, s, me, w) - rc_o
+    out[20] = _recovery(geo, s, me, w, stk, ns, mks, nmk) - rc_o
     return _total(out)
 
 
