@@ -21,6 +21,7 @@ class GameSection:
     eval_randomness: float = -1.0  # epsilon; -1 = RingRift's: 0.02 with 2 players, 0 with 3-4
     eval_mode: str = "auto"       # full | light | auto (the board's training mode)
     opening_random_plies: int = 0  # uniformly random moves before the heuristics take over
+    state_pool: str = ""          # pool.h5 of start positions (ringrift_mpi.storage.pool); "" = initial position
 
 
 @dataclass
@@ -114,5 +115,5 @@ FLAGS = {
     "--baseline": ("cmaes.baseline", str), "--max-moves": ("game.max_moves", int),
     "--eval-randomness": ("game.eval_randomness", float), "--heuristic-eval-mode": ("game.eval_mode", str),
     "--seed": ("run.seed", int), "--iterations": ("iterate.iterations", int),
-    "--opening-random-plies": ("game.opening_random_plies", int),
+    "--opening-random-plies": ("game.opening_random_plies", int), "--state-pool": ("game.state_pool", str),
 }

@@ -29,11 +29,15 @@ def group_seeds(seed: int, iteration: int, generation: int, salt: int, n: int) -
     return (ss.generate_state(n, dtype=np.uint64) >> np.uint64(1)).astype(np.int64)
 
 
-def start_states(board: str, players: int, seeds: np.ndarray, opening_plies: int) -> np.ndarray:
-    """One start state per group: the initial position after ``opening_plies`` seeded random moves."""
+def start_states(board: str, players: int, seeds: np.ndarray, opening_plies: int,
+                 pool: np.ndarray | None = None) -> np.ndarray:
+    """One start state per group: a pool state (drawn by the group's seed) or the initial position,
+    then ``opening_plies`` seeded random moves."""
     b = G.board_id(board)
-    s0 = new_game(b, players)
-    out = np.repeat(s0[None, :], len(seeds), axis=0)
+    if pool is not None:
+        out = pool[(seeds.astype(np.uint64) % np.uint64(len(pool))).astype(np.int64)].copy()
+    else:
+        out = np.repeat(new_game(b, players)[None, :], len(seeds), axis=0)
     if opening_plies > 0:
         geo = G.build(b)
         for i, sd in enumerate(seeds):

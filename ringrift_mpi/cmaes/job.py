@@ -15,6 +15,7 @@ after the last completed generation. SIGTERM or SIGUSR1 stops the job promptly
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -107,6 +108,10 @@ class Driver:
         self.tuned = (list(range(59)) if cfg.cmaes.tune == "all"
                       else active_weight_indices(cfg.game.board, cfg.game.players, cfg.mode_name))
         self.games_per_task = max(1, cfg.farm.games_per_task // cfg.game.players)
+        self.pool = None
+        if cfg.game.state_pool:
+            from ..storage.pool import read_pool
+            self.pool = read_pool(cfg.game.state_pool, cfg.game.board, cfg.game.players)
 
     # --- records -------------------------------------------------------------------------
     def open_records(self) -> RunRecord:
@@ -118,6 +123,10 @@ class Driver:
                              "weight_keys": json.dumps(list(HEURISTIC_WEIGHT_KEYS)),
                              "tuned": json.dumps(self.tuned), "sessions": "[]",
                              "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+        digest = "" if self.pool is None else hashlib.sha256(self.pool.tobytes()).hexdigest()
+        if rec.attrs.setdefault("state_pool_sha256", digest) != digest:
+            raise StorageError(f"{self.cfg.game.state_pool}: the state pool changed since this run started "
+                               "(its sha256 differs from run.h5's state_pool_sha256); use a new --run-dir")
         sessions = json.loads(rec.attrs.get("sessions", "[]"))
         sessions.append({"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "ranks": self.comm.size,
                          "resumed_after_generation": rec.n_generations})
@@ -149,7 +158,8 @@ class Driver:
         g = self.cfg.game
         seeds = group_seeds(self.cfg.run.seed, iteration, generation, salt, games // g.players)
         return Match(g.board, g.players, self.cfg.mode_name, self.cfg.epsilon, g.max_moves, W,
-                     start_states(g.board, g.players, seeds, g.opening_random_plies), seeds, self.games_per_task)
+                     start_states(g.board, g.players, seeds, g.opening_random_plies, self.pool), seeds,
+                     self.games_per_task)
 
 
 def _play(comm, match: Match, stop: StopSignals | None, rep: Reporter | None, label: str):

@@ -159,6 +159,32 @@ def test_exception_on_rank_1_aborts_the_job(tmp_path):
     t = time.perf_counter()
     p = subprocess.run(["mpiexec", "-n", "2", sys.executable, "-m", "ringrift_mpi.cmaes", "--config", SMOKE,
                         "--run-dir", str(tmp_path / "r")], env=env, capture_output=True, text=True, timeout=120)
-    assert p.returncode != 0
-    assert "fault injected on rank 1" in p.stderr
-    assert time.perf_counter() - t < 100
+    why = f"exit {p.returncode}; stdout: {p.stdout[-1500:]!r}; stderr: {p.stderr[-3000:]!r}"
+    assert p.returncode != 0, why
+    assert "fault injected on rank 1" in p.stderr, why
+    assert time.perf_counter() - t < 100, why
+
+
+def test_state_pool_starts(tmp_path, capsys):
+    from kernels.games import random_opening
+    from ringrift_mpi.storage import StorageError
+    from ringrift_mpi.storage.pool import read_pool, write_pool
+    geo = G.build(G.SQUARE8)
+    states = start_states("square8", 2, np.arange(5, dtype=np.int64), 0)
+    for i, st in enumerate(states):
+        random_opening(geo, st, 100 + i, 7)
+    write_pool(str(tmp_path / "pool.h5"), states, "square8", 2, source="test: 7 random plies")
+    assert np.array_equal(read_pool(str(tmp_path / "pool.h5"), "square8", 2), states)
+    with pytest.raises(StorageError, match="pool.h5: pool holds square8 2p states, the job plays square8 3p"):
+        read_pool(str(tmp_path / "pool.h5"), "square8", 3)
+    m = _match(np.stack([DEFAULT, DEFAULT]))
+    pooled = start_states("square8", 2, m.seeds, 0, states)
+    assert all(any(np.array_equal(p, s) for s in states) for p in pooled)
+    run = tmp_path / "run"
+    assert main(["--config", SMOKE, "--run-dir", str(run), "--generations", "1",
+                 "--state-pool", str(tmp_path / "pool.h5")]) == 0
+    (tmp_path / "junk.h5").write_bytes(b"not hdf5")
+    capsys.readouterr()
+    assert main(["--config", SMOKE, "--run-dir", str(tmp_path / "r2"), "--state-pool", str(tmp_path / "junk.h5")]) == 2
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out[-1].startswith("error: ") and "junk.h5: not a readable HDF5 file" in out[-1]
