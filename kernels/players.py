@@ -98,6 +98,18 @@ def placement_score(geo, s, m, w, mode, comp, keep):
 
 
 @jit
+def copy_score(geo, s, m, me, w, mode, scratch, comp):
+    """The mover's evaluate_position after m, applied to ``scratch`` (a copy of s); swap_sides is
+    scored from the seat the mover takes over."""
+    scratch[:] = s
+    apply_move(geo, scratch, m)
+    view = me
+    if mtype(m) == SWAP_SIDES:
+        view = 1 if me == 2 else 2
+    return position_score(geo, scratch, view, w, mode, comp)
+
+
+@jit
 def score_moves(geo, s, buf, k, w, mode, scratch, comp, scores):
     """scores[i] = the mover's evaluate_position after buf[i], for i < k; ``s`` is left as it was.
 
@@ -112,13 +124,8 @@ def score_moves(geo, s, buf, k, w, mode, scratch, comp, scores):
         m = buf[i]
         if fast and mtype(m) == PLACE_RING:
             scores[i] = placement_score(geo, s, m, w, mode, comp, keep)
-            continue
-        scratch[:] = s
-        apply_move(geo, scratch, m)
-        view = me
-        if mtype(m) == SWAP_SIDES:
-            view = 1 if me == 2 else 2
-        scores[i] = position_score(geo, scratch, view, w, mode, comp)
+        else:
+            scores[i] = copy_score(geo, s, m, me, w, mode, scratch, comp)
 
 
 @jit
@@ -126,13 +133,7 @@ def score_moves_copying(geo, s, buf, k, w, mode, scratch, comp, scores):
     """The reference path of score_moves: every move applied to a fresh copy of ``s``."""
     me = s[H_CUR]
     for i in range(k):
-        m = buf[i]
-        scratch[:] = s
-        apply_move(geo, scratch, m)
-        view = me
-        if mtype(m) == SWAP_SIDES:
-            view = 1 if me == 2 else 2
-        scores[i] = position_score(geo, scratch, view, w, mode, comp)
+        scores[i] = copy_score(geo, s, buf[i], me, w, mode, scratch, comp)
 
 
 @jit

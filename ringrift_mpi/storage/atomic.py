@@ -39,3 +39,23 @@ def write_json_atomic(path: str, data) -> None:
         with open(tmp, "w") as f:
             json.dump(data, f, indent=1, sort_keys=True)
             f.write("\n")
+
+
+def open_h5(path: str, fmt: str, version: int, what: str):
+    """Open an HDF5 file of ours for reading, checking its ``format`` and ``format_version``."""
+    import h5py
+    try:
+        f = h5py.File(path, "r")
+    except FileNotFoundError:
+        raise StorageError(f"{path}: {what} missing") from None
+    except OSError as e:
+        raise StorageError(f"{path}: not a readable HDF5 file ({e})") from None
+    if f.attrs.get("format") != fmt:
+        got = f.attrs.get("format")
+        f.close()
+        raise StorageError(f"{path}: not a {what} (format {got!r})")
+    if int(f.attrs.get("format_version", -1)) != version:
+        got = f.attrs.get("format_version")
+        f.close()
+        raise StorageError(f"{path}: {what} format_version {got} (this version reads {version})")
+    return f

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .atomic import H5_LIBVER, StorageError, atomic_file, write_json_atomic
+from .atomic import H5_LIBVER, StorageError, atomic_file, open_h5, write_json_atomic
 
 RUN_FORMAT = "ringrift-mpi/cmaes-run"
 CHECKPOINT_FORMAT = "ringrift-mpi/cmaes-checkpoint"
@@ -119,19 +119,7 @@ def write_run(path: str, rec: RunRecord) -> None:
 
 
 def read_run(path: str) -> RunRecord:
-    import h5py
-    try:
-        f = h5py.File(path, "r")
-    except FileNotFoundError:
-        raise StorageError(f"{path}: run file missing") from None
-    except OSError as e:
-        raise StorageError(f"{path}: not a readable HDF5 file ({e})") from None
-    with f:
-        if f.attrs.get("format") != RUN_FORMAT:
-            raise StorageError(f"{path}: not a CMA-ES run file (format {f.attrs.get('format')!r})")
-        if int(f.attrs.get("format_version", -1)) != FORMAT_VERSION:
-            raise StorageError(f"{path}: run file format_version {f.attrs.get('format_version')} "
-                               f"(this version reads {FORMAT_VERSION})")
+    with open_h5(path, RUN_FORMAT, FORMAT_VERSION, "CMA-ES run file") as f:
         attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()
                  if k not in ("format", "format_version")}
         rec = RunRecord(attrs)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .atomic import H5_LIBVER, StorageError, atomic_file
+from .atomic import H5_LIBVER, StorageError, atomic_file, open_h5
 
 POOL_FORMAT = "ringrift-mpi/state-pool"
 POOL_VERSION = 1
@@ -32,22 +32,10 @@ def write_pool(path: str, states: np.ndarray, board: str, players: int, source: 
 
 def read_pool(path: str, board: str, players: int) -> np.ndarray:
     """The pool's states, checked against the job's board and player count."""
-    import h5py
     from kernels import geometry as G
     from kernels import state as S
     from kernels.newgame import new_game
-    try:
-        f = h5py.File(path, "r")
-    except FileNotFoundError:
-        raise StorageError(f"{path}: state pool missing") from None
-    except OSError as e:
-        raise StorageError(f"{path}: not a readable HDF5 file ({e})") from None
-    with f:
-        if f.attrs.get("format") != POOL_FORMAT:
-            raise StorageError(f"{path}: not a state pool (format {f.attrs.get('format')!r})")
-        if int(f.attrs.get("format_version", -1)) != POOL_VERSION:
-            raise StorageError(f"{path}: state pool format_version {f.attrs.get('format_version')} "
-                               f"(this version reads {POOL_VERSION})")
+    with open_h5(path, POOL_FORMAT, POOL_VERSION, "state pool") as f:
         if f.attrs.get("board") != board or int(f.attrs.get("players", 0)) != players:
             raise StorageError(f"{path}: pool holds {f.attrs.get('board')} {f.attrs.get('players')}p states, "
                                f"the job plays {board} {players}p")
