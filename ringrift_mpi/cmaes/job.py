@@ -27,7 +27,7 @@ import numpy as np
 from ..config import ConfigError
 from ..mpi.farm import run_tasks
 from ..mpi.world import Reporter, StopSignals, abort_on_exception, check_world, get_comm, warm_numba
-from ..storage import StorageError
+from ..storage import StorageError, write_json_atomic
 from ..storage.cmaes_run import RunRecord, load_for_resume, write_checkpoint, write_run
 from .config import FLAGS, CMAESConfig
 from .fitness import SALT_EVAL, SALT_GENERATION, Match, group_seeds, play_task, start_states, tally
@@ -212,14 +212,11 @@ def _run(comm, cfg, run_dir, output, out, stop) -> int:
 
 def _drive(comm, cfg, run_dir, output, rep: Reporter, stop: StopSignals) -> int:
     from kernels.heuristic_weights import HEURISTIC_WEIGHT_KEYS
-    from .. import profiles as PR
     d = Driver(comm, cfg, run_dir, rep, output)
     rec = d.open_records()
     G, I = cfg.cmaes.generations, cfg.iterate.iterations
     resumed = rec.n_generations
-    with open(os.path.join(run_dir, "config.json.tmp"), "w") as f:
-        f.write(json.dumps(cfg.to_dict(), indent=1, sort_keys=True) + "\n")
-    os.replace(os.path.join(run_dir, "config.json.tmp"), os.path.join(run_dir, "config.json"))
+    write_json_atomic(os.path.join(run_dir, "config.json"), cfg.to_dict())
     held = [k for i, k in enumerate(HEURISTIC_WEIGHT_KEYS) if i not in set(d.tuned)]
     rep.line(f"ringrift_mpi.cmaes: {cfg.game.board} {cfg.game.players}p, {comm.size} rank(s), seed {cfg.run.seed}, "
              f"config {cfg.source} (hash {d.hash}), run dir {run_dir}")

@@ -14,7 +14,7 @@ from kernels.apply import apply_move
 from kernels.games import VT_MOVE_CAP, VT_TERRITORY, VT_UNFINISHED, VICTORY_TYPE_NAMES, run_games
 from kernels.heuristic_weights import BASE_V1_BALANCED_WEIGHTS, HEURISTIC_WEIGHT_KEYS, weights_array
 from kernels.movegen import legal_moves
-from kernels.moves import MAX_MOVES, SWAP_SIDES, mtype
+from kernels.moves import SWAP_SIDES, mtype
 from kernels.newgame import new_game
 from kernels.players import scratch_for, score_moves, score_moves_copying
 from ringrift_mpi import profiles as PR
