@@ -4,7 +4,8 @@
     python -m ringrift_mpi.conformance export-traces --board B --players N --seeds A:B --out DIR
 
 One line per failing case (file, case, first differing assertion), cases named
-in --known-stale reported apart (counted neither way), and a last line
+in --known-stale and vectors carrying their own ``skip`` reason reported apart
+(run, result shown, counted neither way), and a last line
 ``N passed, M failed``. Exit status 1 when anything failed, 2 on usage errors.
 """
 from __future__ import annotations
@@ -82,9 +83,14 @@ def run_files(paths: list[str], stale: set[str], out=sys.stdout) -> tuple[int, i
     for path in expand(paths):
         for case in _cases(path):
             key = case.record_id or case.case_id
+            result = 'passes' if case.ok else 'fails: ' + case.detail
             if key in stale:
                 apart += 1
-                print(f"STALE {path} {case.case_id}: {'passes' if case.ok else 'fails: ' + case.detail}", file=out)
+                print(f"STALE {path} {case.case_id}: {result}", file=out)
+            elif case.marked_skip:
+                apart += 1
+                print(f"SKIP-MARKED {path} {case.case_id} (the vector says: {case.marked_skip}): {result}",
+                      file=out)
             elif case.ok:
                 passed += 1
             else:
@@ -112,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     passed, failed, apart = run_files(args.files, stale)
     if apart:
-        print(f"{apart} known-stale case(s) reported apart, counted neither way")
+        print(f"{apart} known-stale or skip-marked case(s) reported apart, counted neither way")
     print(f"({time.perf_counter() - t0:.1f} s)")
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0

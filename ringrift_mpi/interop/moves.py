@@ -243,7 +243,10 @@ def _explicit_decision(board: Board, s: np.ndarray, mj: dict, what: str) -> int 
             return None
         from kernels.movegen import captures_from
         buf = np.empty(M.MAX_MOVES, np.int64)
-        k = captures_from(board.geo, s, a, s[s[S.O_H] + a], s[s[S.O_CAP] + a], M.MOVE_TYPE_IDS[t], buf, 0, 0)
+        # Minimum distance 1, not the attacker's height: RingRift's apply paths (TS processTurn,
+        # Python apply_move) take a segment without checking its length, and its generated chain
+        # vectors (chain_capture_long_tail, hex_edge_cases) contain such short segments.
+        k = captures_from(board.geo, s, a, 1, s[s[S.O_CAP] + a], M.MOVE_TYPE_IDS[t], buf, 0, 0)
         want = (board.cell(mj["captureTarget"], what), board.cell(mj.get("to"), what))
         for m in buf[:k]:
             if (M.mtarget(int(m)), M.mto(int(m))) == want:
