@@ -501,8 +501,10 @@ def apply_move(geo, s, m):
         s[H_SWAPPED] = 1
 
     _advance(geo, s, t, m)
-    if s[H_STATUS] == ACTIVE:
-        check_victory(geo, s)
+    # Unconditional, as RingRift's apply_move calls _check_victory after the phase update even
+    # when the turn rotation inside it has just awarded last-player-standing: a threshold
+    # reached by this very move (a forced elimination crediting the mover) takes precedence.
+    check_victory(geo, s)
     if s[H_STATUS] == ACTIVE and s[H_MOVE_CAP] > 0 and s[H_PLY] >= s[H_MOVE_CAP]:
         s[H_STATUS] = COMPLETED
         s[H_WINNER] = 0

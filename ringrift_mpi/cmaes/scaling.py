@@ -4,6 +4,13 @@ Runs the same job under ``mpiexec -n k`` for each k of ``--ranks`` (fresh run
 directories), reads each generation's wall time from run.h5 (start-up and numba
 loading excluded), and prints speed-up and efficiency T1 / (k * Tk) against the
 1-rank run, plus whether every run's fitness values are identical (they must be).
+
+A machine does not always give k processes k times the throughput of one (shared
+caches and memory bandwidth, SMT siblings, a noisy VM host), so the bench also
+measures that ceiling: k independent processes each play the same fixed batch of
+games at once, with no MPI, and ``machine`` is their summed throughput over k times
+one process's. ``vs machine`` = efficiency / machine is the share of that ceiling
+the task farm reaches: what MPI, balancing and rank 0's bookkeeping cost.
 """
 from __future__ import annotations
 
@@ -22,6 +29,36 @@ def _env():
     return env
 
 
+def _probe(board: str, players: int, games: int) -> float:
+    """Heuristic games/s of this process alone (numba cache warm), as the job plays them."""
+    import time
+    from kernels import geometry as G
+    from kernels import heuristic as HE
+    from kernels.games import run_games
+    from kernels.heuristic_weights import BASE_V1_BALANCED_WEIGHTS, weights_array
+    from kernels.newgame import new_game
+    b = G.board_id(board)
+    geo, s0 = G.build(b), new_game(b, players)
+    w = weights_array(BASE_V1_BALANCED_WEIGHTS)[None, :]
+    mode = HE.LIGHT if board in ("square19", "hexagonal") else HE.FULL
+    run_games(geo, s0, 0, np.arange(1), np.zeros(players, np.int64), w, mode=mode, eps=0.02, max_moves=20)
+    t0 = time.perf_counter()
+    run_games(geo, s0, 0, np.arange(games), np.zeros(players, np.int64), w, mode=mode, eps=0.02, max_moves=200)
+    return games / (time.perf_counter() - t0)
+
+
+def machine_scaling(k: int, board: str, players: int, games: int) -> float:
+    """Summed games/s of k concurrent independent processes over k times one alone."""
+    cmd = [sys.executable, "-m", "ringrift_mpi.cmaes.scaling", "--probe", f"{board}:{players}:{games}"]
+
+    def rates(n):
+        procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True) for _ in range(n)]
+        return [float(p.communicate()[0].split()[-1]) for p in procs]
+
+    one = rates(1)[0]
+    return sum(rates(k)) / (k * one)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m ringrift_mpi.cmaes.scaling", description=__doc__.split("\n\n")[0])
     ap.add_argument("--config", default="jobs/square8_2p.toml")
@@ -29,7 +66,14 @@ def main(argv=None) -> int:
     ap.add_argument("--generations", type=int, default=3)
     ap.add_argument("--games-per-eval", type=int, default=None)
     ap.add_argument("--mpiexec", default="mpiexec")
+    ap.add_argument("--probe-games", type=int, default=200,
+                    help="games each independent process plays to measure the machine's own scaling (0: skip)")
+    ap.add_argument("--probe", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.probe:
+        board, players, games = args.probe.split(":")
+        print(f"games/s {_probe(board, int(players), int(games)):.3f}")
+        return 0
     ranks = [int(r) for r in args.ranks.split(",")]
     if ranks[0] != 1:
         ranks = [1] + ranks
@@ -51,13 +95,20 @@ def main(argv=None) -> int:
                 fit = f["generations/fitness"][()]
                 games = f["generations/games"][()]
             rows.append((k, float(wall.sum()), int(games.sum()), fit))
+    from .config import CMAESConfig
+    cfg = CMAESConfig.load(args.config)
     t1 = rows[0][1]
     print(f"config {args.config}, {args.generations} generation(s), {rows[0][2]} games per run, "
           f"{os.cpu_count()} CPUs here")
-    print(f"{'ranks':>5} {'gen time s':>10} {'games/s':>8} {'speed-up':>8} {'efficiency':>10}  identical fitness")
+    print(f"{'ranks':>5} {'gen time s':>10} {'games/s':>8} {'speed-up':>8} {'efficiency':>10} {'machine':>8} "
+          f"{'vs machine':>10}  identical fitness")
     for k, t, g, fit in rows:
         same = np.array_equal(fit, rows[0][3])
-        print(f"{k:5d} {t:10.2f} {g / t:8.1f} {t1 / t:8.2f} {100 * t1 / (k * t):9.1f}%  {'yes' if same else 'NO'}")
+        eff = t1 / (k * t)
+        hw = machine_scaling(k, cfg.game.board, cfg.game.players, args.probe_games) if args.probe_games else 0.0
+        hw_s = f"{100 * hw:7.1f}%" if hw else f"{'-':>8}"
+        vs = f"{100 * eff / hw:9.1f}%" if hw else f"{'-':>10}"
+        print(f"{k:5d} {t:10.2f} {g / t:8.1f} {t1 / t:8.2f} {100 * eff:9.1f}% {hw_s} {vs}  {'yes' if same else 'NO'}")
     return 0 if all(np.array_equal(r[3], rows[0][3]) for r in rows) else 1
 
 

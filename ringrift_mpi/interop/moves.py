@@ -232,6 +232,11 @@ def _explicit_decision(board: Board, s: np.ndarray, mj: dict, what: str) -> int 
         return M.enc(M.CHOOSE_TERRITORY_OPTION, -1, min(cells), -1, M.EXPLICIT_REGION)
     if t == "swap_sides" and p == 2 and s[S.H_P] == 2 and not s[S.H_SWAPPED]:
         return M.enc(M.SWAP_SIDES, -1, -1, -1, 0)
+    if t == "skip_territory_processing" and s[S.H_PHASE] == S.TERRITORY_PROCESSING:
+        # RingRift offers it beside any processable region; whether a region is processable can
+        # depend on the turn having included a recovery slide (RR-CANON-R114), which RingRift
+        # reads from moveHistory and a history-stripped state (eval vectors) cannot show.
+        return M.enc(M.SKIP_TERRITORY_PROCESSING, -1, -1, -1, 0)
     if t == "eliminate_rings_from_stack":
         c = board.cell(mj.get("to"), f"{what} 'to'")
         if s[s[S.O_CTRL] + c] != p:

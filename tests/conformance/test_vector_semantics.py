@@ -74,3 +74,20 @@ def test_skip_marked_vector_is_run_and_reported_apart(tmp_path):
     marked = [ln for ln in lines if ln.startswith("SKIP-MARKED")]
     assert len(marked) == 1 and "local.marked" in marked[0]
     assert "excluded from generic runners" in marked[0] and "markerCount: expected 7, got 1" in marked[0]
+
+
+def test_history_dependent_skip_territory_is_taken_from_the_fixture():
+    """skip_territory_processing after a recovery slide depends on moveHistory (RR-CANON-R114), which
+    eval-vector states leave empty: the non-strict reader takes it, the strict one does not."""
+    import pytest
+    from kernels import moves as M
+    from ringrift_mpi.interop import InteropError, move_from_json, state_from_json
+    board, s = state_from_json(_state([_stack(0, 0, [1, 1]), _stack(6, 6, [2])], phase="territory_processing"),
+                               ring_order="top_first")
+    mj = {"type": "skip_territory_processing", "player": 1, "to": {"x": 0, "y": 0}}
+    with pytest.raises(InteropError, match="not legal here"):
+        move_from_json(board, s, mj)
+    assert M.mtype(move_from_json(board, s, mj, strict=False)) == M.SKIP_TERRITORY_PROCESSING
+    mj["player"] = 2
+    with pytest.raises(InteropError):
+        move_from_json(board, s, mj, strict=False)
