@@ -29,8 +29,9 @@ def _env():
     return env
 
 
-def _probe(board: str, players: int, games: int) -> float:
-    """Heuristic games/s of this process alone (numba cache warm), as the job plays them."""
+def _probe(board: str, players: int, seconds: float, start_at: float) -> float:
+    """Heuristic games/s of this process (numba cache warm), as the job plays them, measured over
+    ``seconds`` from the wall-clock time ``start_at``, so that concurrent probes overlap fully."""
     import time
     from kernels import geometry as G
     from kernels import heuristic as HE
@@ -41,22 +42,24 @@ def _probe(board: str, players: int, games: int) -> float:
     geo, s0 = G.build(b), new_game(b, players)
     w = weights_array(BASE_V1_BALANCED_WEIGHTS)[None, :]
     mode = HE.LIGHT if board in ("square19", "hexagonal") else HE.FULL
-    run_games(geo, s0, 0, np.arange(1), np.zeros(players, np.int64), w, mode=mode, eps=0.02, max_moves=20)
+    seats = np.zeros(players, np.int64)
+    run_games(geo, s0, 0, np.arange(1), seats, w, mode=mode, eps=0.02, max_moves=20)
+    time.sleep(max(0.0, start_at - time.time()))
     t0 = time.perf_counter()
-    run_games(geo, s0, 0, np.arange(games), np.zeros(players, np.int64), w, mode=mode, eps=0.02, max_moves=200)
+    games, seed = 0, 0
+    while time.perf_counter() - t0 < seconds:
+        run_games(geo, s0, 0, np.arange(seed, seed + 4), seats, w, mode=mode, eps=0.02, max_moves=200)
+        games, seed = games + 4, seed + 4
     return games / (time.perf_counter() - t0)
 
 
-def machine_scaling(k: int, board: str, players: int, games: int) -> float:
-    """Summed games/s of k concurrent independent processes over k times one alone."""
-    cmd = [sys.executable, "-m", "ringrift_mpi.cmaes.scaling", "--probe", f"{board}:{players}:{games}"]
-
-    def rates(n):
-        procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True) for _ in range(n)]
-        return [float(p.communicate()[0].split()[-1]) for p in procs]
-
-    one = rates(1)[0]
-    return sum(rates(k)) / (k * one)
+def probe_rates(n: int, board: str, players: int, seconds: float) -> list[float]:
+    """games/s of each of n independent processes playing at the same time."""
+    import time
+    start = time.time() + 10.0  # after every process has imported and loaded numba's cache
+    cmd = [sys.executable, "-m", "ringrift_mpi.cmaes.scaling", "--probe", f"{board}:{players}:{seconds}:{start}"]
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True) for _ in range(n)]
+    return [float(p.communicate()[0].split()[-1]) for p in procs]
 
 
 def main(argv=None) -> int:
@@ -66,13 +69,14 @@ def main(argv=None) -> int:
     ap.add_argument("--generations", type=int, default=3)
     ap.add_argument("--games-per-eval", type=int, default=None)
     ap.add_argument("--mpiexec", default="mpiexec")
-    ap.add_argument("--probe-games", type=int, default=200,
-                    help="games each independent process plays to measure the machine's own scaling (0: skip)")
+    ap.add_argument("--probe-seconds", type=float, default=8.0,
+                    help="how long k independent processes play at once to measure the machine's own "
+                         "scaling (0: skip)")
     ap.add_argument("--probe", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.probe:
-        board, players, games = args.probe.split(":")
-        print(f"games/s {_probe(board, int(players), int(games)):.3f}")
+        board, players, seconds, start = args.probe.split(":")
+        print(f"games/s {_probe(board, int(players), float(seconds), float(start)):.3f}")
         return 0
     ranks = [int(r) for r in args.ranks.split(",")]
     if ranks[0] != 1:
@@ -102,10 +106,12 @@ def main(argv=None) -> int:
           f"{os.cpu_count()} CPUs here")
     print(f"{'ranks':>5} {'gen time s':>10} {'games/s':>8} {'speed-up':>8} {'efficiency':>10} {'machine':>8} "
           f"{'vs machine':>10}  identical fitness")
+    probe = lambda n: probe_rates(n, cfg.game.board, cfg.game.players, args.probe_seconds)  # noqa: E731
+    one = probe(1)[0] if args.probe_seconds else 0.0
     for k, t, g, fit in rows:
         same = np.array_equal(fit, rows[0][3])
         eff = t1 / (k * t)
-        hw = machine_scaling(k, cfg.game.board, cfg.game.players, args.probe_games) if args.probe_games else 0.0
+        hw = (1.0 if k == 1 else sum(probe(k)) / (k * one)) if one else 0.0
         hw_s = f"{100 * hw:7.1f}%" if hw else f"{'-':>8}"
         vs = f"{100 * eff / hw:9.1f}%" if hw else f"{'-':>10}"
         print(f"{k:5d} {t:10.2f} {g / t:8.1f} {t1 / t:8.2f} {100 * eff:9.1f}% {hw_s} {vs}  {'yes' if same else 'NO'}")
