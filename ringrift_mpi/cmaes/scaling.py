@@ -7,9 +7,9 @@ loading excluded), and prints speed-up and efficiency T1 / (k * Tk) against the
 
 A machine does not always give k processes k times the throughput of one (shared
 caches and memory bandwidth, SMT siblings, a noisy VM host), so the bench also
-measures that ceiling: k independent processes each play the same fixed batch of
-games at once, with no MPI, and ``machine`` is their summed throughput over k times
-one process's. ``vs machine`` = efficiency / machine is the share of that ceiling
+measures that ceiling: k independent processes play the job's kind of games over
+the same time window, with no MPI, and ``machine`` is their summed throughput over k
+times one process's. ``vs machine`` = efficiency / machine is the share of that ceiling
 the task farm reaches: what MPI, balancing and rank 0's bookkeeping cost.
 """
 from __future__ import annotations
@@ -29,7 +29,7 @@ def _env():
     return env
 
 
-def _probe(board: str, players: int, seconds: float, start_at: float) -> float:
+def _probe(board: str, players: int, mode: str, seconds: float, start_at: float) -> float:
     """Heuristic games/s of this process (numba cache warm), as the job plays them, measured over
     ``seconds`` from the wall-clock time ``start_at``, so that concurrent probes overlap fully."""
     import time
@@ -41,7 +41,7 @@ def _probe(board: str, players: int, seconds: float, start_at: float) -> float:
     b = G.board_id(board)
     geo, s0 = G.build(b), new_game(b, players)
     w = weights_array(BASE_V1_BALANCED_WEIGHTS)[None, :]
-    mode = HE.LIGHT if board in ("square19", "hexagonal") else HE.FULL
+    mode = HE.LIGHT if mode == "light" else HE.FULL
     seats = np.zeros(players, np.int64)
     run_games(geo, s0, 0, np.arange(1), seats, w, mode=mode, eps=0.02, max_moves=20)
     time.sleep(max(0.0, start_at - time.time()))
@@ -53,11 +53,11 @@ def _probe(board: str, players: int, seconds: float, start_at: float) -> float:
     return games / (time.perf_counter() - t0)
 
 
-def probe_rates(n: int, board: str, players: int, seconds: float) -> list[float]:
+def probe_rates(n: int, board: str, players: int, mode: str, seconds: float) -> list[float]:
     """games/s of each of n independent processes playing at the same time."""
     import time
     start = time.time() + 10.0  # after every process has imported and loaded numba's cache
-    cmd = [sys.executable, "-m", "ringrift_mpi.cmaes.scaling", "--probe", f"{board}:{players}:{seconds}:{start}"]
+    cmd = [sys.executable, "-m", "ringrift_mpi.cmaes.scaling", "--probe", f"{board}:{players}:{mode}:{seconds}:{start}"]
     procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True) for _ in range(n)]
     return [float(p.communicate()[0].split()[-1]) for p in procs]
 
@@ -75,8 +75,8 @@ def main(argv=None) -> int:
     ap.add_argument("--probe", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.probe:
-        board, players, seconds, start = args.probe.split(":")
-        print(f"games/s {_probe(board, int(players), float(seconds), float(start)):.3f}")
+        board, players, mode, seconds, start = args.probe.split(":")
+        print(f"games/s {_probe(board, int(players), mode, float(seconds), float(start)):.3f}")
         return 0
     ranks = [int(r) for r in args.ranks.split(",")]
     if ranks[0] != 1:
@@ -106,7 +106,7 @@ def main(argv=None) -> int:
           f"{os.cpu_count()} CPUs here")
     print(f"{'ranks':>5} {'gen time s':>10} {'games/s':>8} {'speed-up':>8} {'efficiency':>10} {'machine':>8} "
           f"{'vs machine':>10}  identical fitness")
-    probe = lambda n: probe_rates(n, cfg.game.board, cfg.game.players, args.probe_seconds)  # noqa: E731
+    probe = lambda n: probe_rates(n, cfg.game.board, cfg.game.players, cfg.mode_name, args.probe_seconds)  # noqa: E731
     one = probe(1)[0] if args.probe_seconds else 0.0
     for k, t, g, fit in rows:
         same = np.array_equal(fit, rows[0][3])
