@@ -48,8 +48,7 @@ def test_short_capture_segment_is_applied_as_ringrift_applies_it():
     from kernels import moves as M
     from ringrift_mpi.interop import state_from_json
     from ringrift_mpi.interop.moves import legal_moves_list
-    board, s = state_from_json(_state([_stack(0, 0, [1, 1, 1]), _stack(1, 0, [2]), _stack(6, 6, [2])]),
-                               ring_order="top_first")
+    board, s = state_from_json(_short_capture_vector()["input"]["state"], ring_order="top_first")
     caps = [m for m in legal_moves_list(board, s) if M.mtype(int(m)) == M.OVERTAKING_CAPTURE]
     assert all(M.mto(int(m)) != board.cell({"x": 2, "y": 0}) for m in caps)
     # ... but a vector that applies it gets the resulting state checked, not a "not legal" error.
