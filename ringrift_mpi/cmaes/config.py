@@ -32,6 +32,7 @@ class CMAESSection:
     sigma_scale: str = "relative"  # relative: per weight, times max(|baseline weight|, 1); absolute
     games_per_eval: int = 20      # games per candidate per generation (a multiple of players)
     baseline: str = ""            # RingRift profile JSON; "" = BASE_V1_BALANCED_WEIGHTS
+    opponent: str = "baseline"    # who holds the other seats: baseline (RingRift's way) | random (uniform random player)
     tune: str = "active"          # active: weights the evaluation reads here; all: all 59
     bound: float = 0.0            # |weight| bound; 0 = RingRift's max(100, 2 max|baseline|)
 
@@ -82,6 +83,11 @@ class CMAESConfig(Config):
         if c.games_per_eval < g.players or c.games_per_eval % g.players:
             self.fail("cmaes.games_per_eval", f"must be a positive multiple of game.players ({g.players}): "
                                               "every start position is played once with the candidate in each seat")
+        if c.opponent not in ("baseline", "random"):
+            self.fail("cmaes.opponent", f"must be baseline or random (got {c.opponent!r})")
+        if c.opponent == "random" and it.iterations > 1:
+            self.fail("iterate.iterations", "must be 1 with cmaes.opponent = random: promotion is a match "
+                                            "against the incumbent, which a random opponent never plays")
         if c.tune not in ("active", "all"):
             self.fail("cmaes.tune", "must be active or all")
         if c.bound < 0:
@@ -112,7 +118,7 @@ FLAGS = {
     "--generations": ("cmaes.generations", int), "--population-size": ("cmaes.population_size", int),
     "--games-per-eval": ("cmaes.games_per_eval", int), "--sigma": ("cmaes.sigma", float),
     "--board": ("game.board", str), "--num-players": ("game.players", int),
-    "--baseline": ("cmaes.baseline", str), "--max-moves": ("game.max_moves", int),
+    "--baseline": ("cmaes.baseline", str), "--opponent": ("cmaes.opponent", str), "--max-moves": ("game.max_moves", int),
     "--eval-randomness": ("game.eval_randomness", float), "--heuristic-eval-mode": ("game.eval_mode", str),
     "--seed": ("run.seed", int), "--iterations": ("iterate.iterations", int),
     "--opening-random-plies": ("game.opening_random_plies", int), "--state-pool": ("game.state_pool", str),

@@ -2,7 +2,8 @@
 
 A *group* is one start position and one seed, played ``players`` times with the
 candidate in each seat in turn and the baseline in every other seat (2 players:
-the seat-swapped pair). All candidates of a generation play the same groups.
+the seat-swapped pair); with opponent = random the other seats are uniformly
+random players instead, a sanity yardstick and a first curriculum step. All candidates of a generation play the same groups.
 Each game scores 1 for a candidate win, 1/2 without a winner (draw, move cap),
 0 when another seat wins; fitness is the mean. That is RingRift's 2-player
 (wins + draws/2) / games, and with 3-4 players RingRift's (x + 1) / 2 of x = +1
@@ -57,6 +58,7 @@ class Match:
     starts: np.ndarray   # [group, state]
     seeds: np.ndarray    # [group]
     groups_per_task: int
+    opponent: str = "baseline"  # or "random": the other seats play uniformly random moves
 
     def tasks(self, ranks: int = 1) -> list[tuple[int, int, int]]:
         """(candidate, first group, end group) tasks; the last 2 x ranks are split into single groups
@@ -76,7 +78,7 @@ def play_task(m: Match, task) -> tuple[np.ndarray, int]:
     ng = g1 - g0
     idx = np.repeat(np.arange(g0, g1), P)
     cand_seat = np.tile(np.arange(P), ng)
-    seat_w = np.ones((ng * P, P), np.int64)
+    seat_w = np.full((ng * P, P), -1 if m.opponent == "random" else 1, np.int64)
     seat_w[np.arange(ng * P), cand_seat] = 0
     W2 = np.stack([m.W[c + 1], m.W[0]])
     geo = G.build(G.board_id(m.board))

@@ -159,7 +159,7 @@ class Driver:
         seeds = group_seeds(self.cfg.run.seed, iteration, generation, salt, games // g.players)
         return Match(g.board, g.players, self.cfg.mode_name, self.cfg.epsilon, g.max_moves, W,
                      start_states(g.board, g.players, seeds, g.opening_random_plies, self.pool), seeds,
-                     self.games_per_task)
+                     self.games_per_task, self.cfg.cmaes.opponent)
 
 
 def _play(comm, match: Match, stop: StopSignals | None, rep: Reporter | None, label: str):
@@ -224,6 +224,9 @@ def _drive(comm, cfg, run_dir, output, rep: Reporter, stop: StopSignals) -> int:
              f"{len(held)} held at the baseline")
     if resumed:
         rep.line(f"resuming after generation {resumed} (iteration {rec.n_iterations + 1})")
+    if rec.n_iterations >= I:
+        rep.line(f"nothing left to run: all {I} iteration(s) have ended (an ended iteration takes no more "
+                 "generations; raise --iterations to go on)")
     t_run = time.perf_counter()
     gens_this_session = 0
     for it in range(rec.n_iterations, I):
@@ -271,22 +274,29 @@ def _drive(comm, cfg, run_dir, output, rep: Reporter, stop: StopSignals) -> int:
             best, best_fit = np.array(rec.gens["candidates"][-nk][-nj]), float(f)
         if stop.requested:
             return _stopped(comm, rep, stop, rec)
-        m = d.match(np.vstack([base[None, :], best[None, :]]), it, 0, SALT_EVAL, cfg.iterate.eval_games)
+        vs_random = cfg.cmaes.opponent == "random"
+        # against random players the baseline plays the same fresh games too, as the yardstick
+        rows = [base, base, best] if vs_random else [base, best]
+        m = d.match(np.vstack(rows), it, 0, SALT_EVAL, cfg.iterate.eval_games)
         comm.bcast(("play", m), root=0)
         got = _play(comm, m, stop, rep, "evaluation match")
         if got is None:
             return _stopped(comm, rep, stop, rec)
         t = tally(m, *got)
-        score = float(t["fitness"][0])
-        promoted = bool(score >= cfg.iterate.promote_margin) if ks else False
+        b = len(rows) - 2  # the best candidate's row in the tally
+        score = float(t["fitness"][b])
+        promoted = bool(score >= cfg.iterate.promote_margin) if ks and not vs_random else False
         rec.add_iteration(baseline=base, best=best, best_fitness=best_fit, eval_score=score,
-                          eval_wins=t["wins"][0], eval_draws=t["draws"][0], eval_losses=t["losses"][0],
+                          eval_wins=t["wins"][b], eval_draws=t["draws"][b], eval_losses=t["losses"][b],
                           promoted=int(promoted))
         d.save(rec)
-        rep.line(f"iteration {it + 1}/{I}: best candidate (fitness {best_fit:.4f}) vs baseline over "
-                 f"{t['games']} fresh games: {int(t['wins'][0])} won, {int(t['draws'][0])} drawn, "
-                 f"{int(t['losses'][0])} lost, score {score:.4f} -> "
-                 f"{'promoted' if promoted else 'not promoted'} (margin {cfg.iterate.promote_margin})")
+        games = t["games"] // (b + 1)
+        tail = (f"; the baseline on the same games: {float(t['fitness'][0]):.4f}" if vs_random else
+                f" -> {'promoted' if promoted else 'not promoted'} (margin {cfg.iterate.promote_margin})")
+        rep.line(f"iteration {it + 1}/{I}: best candidate (fitness {best_fit:.4f}) vs "
+                 f"{'random players' if vs_random else 'baseline'} over {games} fresh games: "
+                 f"{int(t['wins'][b])} won, {int(t['draws'][b])} drawn, {int(t['losses'][b])} lost, "
+                 f"score {score:.4f}{tail}")
     comm.bcast(("done", None), root=0)
     _write_profile(d, rec, output)
     rep.line(f"done: {rec.n_generations} generation(s); profile {os.path.join(run_dir, 'profile.json')}")

@@ -77,6 +77,25 @@ def test_fitness_depends_on_the_candidate():
     assert np.array_equal(t["fitness"], t2["fitness"])
 
 
+def test_random_opponent(tmp_path, capsys):
+    """opponent = random: the other seats play uniformly random moves, so the default weights, even
+    against themselves as baseline, score far above 1/2; iterative promotion is refused."""
+    base = _match(np.stack([DEFAULT, DEFAULT]), groups=20)
+    rnd = Match(**{**base.__dict__, "opponent": "random"})
+    t_base = tally(base, base.tasks(), [play_task(base, task) for task in base.tasks()])
+    t_rnd = tally(rnd, rnd.tasks(), [play_task(rnd, task) for task in rnd.tasks()])
+    assert t_rnd["fitness"][0] >= 0.7 > t_base["fitness"][0], (t_rnd["fitness"], t_base["fitness"])
+    with pytest.raises(ConfigError, match="iterate.iterations: must be 1 with cmaes.opponent = random"):
+        CMAESConfig.load(SMOKE, env={}, overrides={"cmaes.opponent": "random", "iterate.iterations": 2})
+    with pytest.raises(ConfigError, match="cmaes.opponent: must be baseline or random"):
+        CMAESConfig.load(SMOKE, env={}, overrides={"cmaes.opponent": "self"})
+    capsys.readouterr()
+    assert main(["--config", SMOKE, "--run-dir", str(tmp_path / "r"), "--generations", "1",
+                 "--opponent", "random"]) == 0
+    line = [x for x in capsys.readouterr().out.splitlines() if x.startswith("iteration 1/1")][0]
+    assert "vs random players over 20 fresh games" in line and "the baseline on the same games" in line, line
+
+
 def test_multiplayer_fitness_rotates_seats():
     m = _match(np.stack([DEFAULT, DEFAULT]), players=3, groups=2)
     out, moves = play_task(m, (0, 0, 2))

@@ -121,13 +121,13 @@ def test_weights_change_the_games():
 def test_heuristic_beats_random():
     """Greedy default-weight HeuristicAI vs the uniform random player over 200 square8 2p games.
 
-    The issue asked for >= 95 %. RingRift's own HeuristicAI does not get there: measured with
-    RingRift's engine (its CMA-ES game loop, same weights, seeded), it won 152 of 200 (76 %) as it
-    really plays, corrupting its live state while scoring moves, and 89 of 100 with that bug
+    With RingRift's default weights its own HeuristicAI does not reach the issue's 95 %: measured
+    with RingRift's engine (its CMA-ES game loop, same weights, seeded), it won 152 of 200 (76 %) as
+    it really plays, corrupting its live state while scoring moves, and 89 of 100 with that bug
     isolated (each select_move on a deep copy). Ours is the isolated player and wins 172 of 200
-    (86 %), inside that range; a faithful evaluator cannot be made to win more without changing
-    what the weights mean. The bound below fails if the player stops playing RingRift's policy
-    (scoring from the wrong seat, picking the worst move, ignoring the weights).
+    (86 %), inside that range; tuned weights reach 95 % (test_tuned_profile_beats_random). The
+    bound below fails if the player stops playing RingRift's policy (scoring from the wrong seat,
+    picking the worst move, ignoring the weights).
     """
     geo = G.build(G.SQUARE8)
     s0 = new_game(G.SQUARE8, 2)
@@ -136,6 +136,27 @@ def test_heuristic_beats_random():
     heur_seat = np.where(seats[:, 0] == 0, 1, 2)
     wins = int((r.winner == heur_seat).sum())
     assert wins >= 160, f"heuristic won only {wins} of 200"
+
+
+def test_tuned_profile_beats_random():
+    """The suite's own CMA-ES, tuning against the random player (jobs/square8_2p_vs_random.toml),
+    makes a greedy heuristic player that wins >= 95 % of 200 square8 2p games against it.
+
+    profiles/square8_2p_vs_random.json is that job's output, committed; the games here use seeds
+    the job never played. Its config_hash ties it to the job file: edit the job and this test asks
+    for the profile to be made again (profiles/README.md says how)."""
+    from pathlib import Path
+    from ringrift_mpi.cmaes.config import CMAESConfig
+    root = Path(__file__).resolve().parents[2]
+    prof = PR.load_profile(root / "profiles" / "square8_2p_vs_random.json")
+    job = CMAESConfig.load(str(root / "jobs" / "square8_2p_vs_random.toml"))
+    assert prof.meta["config_hash"] == job.config_hash(), "profile is stale: rerun its job (profiles/README.md)"
+    geo = G.build(G.SQUARE8)
+    seats = np.array([[0, -1], [-1, 0]] * 100)
+    r = run_games(geo, new_game(G.SQUARE8, 2), 0, np.arange(200), seats, prof.array()[None, :], mode=HE.FULL,
+                  eps=0.0, max_moves=400)
+    wins = int((r.winner == np.where(seats[:, 0] == 0, 1, 2)).sum())
+    assert wins >= 190, f"tuned profile won only {wins} of 200"
 
 
 def test_results_are_consistent():
