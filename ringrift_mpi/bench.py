@@ -276,18 +276,25 @@ def _fmt_table(rows: list[dict], check: bool) -> str:
 
 
 def compare(new: dict, old: dict) -> str:
-    oldr = {_key(r): r for r in old.get("results", [])}
-    out = [f"{'config':28s} {'games/s new/old':>16s} {'dec/s new/old':>16s}"]
+    """new/old ratios per config. Files of different modes are matched by board and player count,
+    so ``--mode random --compare heuristic.json`` prints how much faster random playouts are."""
+    new_modes = {r["mode"] for r in new["results"]}
+    old_modes = {r["mode"] for r in old.get("results", [])}
+    cross = len(new_modes) == len(old_modes) == 1 and new_modes != old_modes
+    key = (lambda r: f"{r['board']}/{r['players']}p") if cross else _key
+    label = f"{new_modes.pop()}/{old_modes.pop()}" if cross else "new/old"
+    oldr = {key(r): r for r in old.get("results", [])}
+    out = [f"{'config':28s} {'games/s ' + label:>24s} {'dec/s ' + label:>24s}"]
     for r in new["results"]:
-        o = oldr.get(_key(r))
+        o = oldr.get(key(r))
         if o is None:
-            out.append(f"{_key(r):28s} {'(not in old)':>16s}")
+            out.append(f"{key(r):28s} {'(not in old)':>24s}")
             continue
         g = r["games_per_s"] / o["games_per_s"] if o["games_per_s"] else float("nan")
         m = r["moves_per_s"] / o["moves_per_s"] if o["moves_per_s"] else float("nan")
-        out.append(f"{_key(r):28s} {g:16.2f} {m:16.2f}")
-    for k in oldr.keys() - {_key(r) for r in new["results"]}:
-        out.append(f"{k:28s} {'(not in new)':>16s}")
+        out.append(f"{key(r):28s} {g:24.2f} {m:24.2f}")
+    for k in oldr.keys() - {key(r) for r in new["results"]}:
+        out.append(f"{k:28s} {'(not in new)':>24s}")
     return "\n".join(out)
 
 

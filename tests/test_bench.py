@@ -16,6 +16,13 @@ def test_bench_json_and_compare(tmp_path, capsys):
     assert bench.main(args[:-2] + ["--compare", str(out)]) == 0
     text = capsys.readouterr().out
     assert "games/s new/old" in text and "random/hex8/2p" in text
+    # a heuristic run compared with the random one: the ratio is per board and player count
+    h = tmp_path / "h.json"
+    assert bench.main(["--mode", "heuristic", "--boards", "square8", "--players", "2", "--games", "2",
+                       "--no-compile-timing", "--json", str(h), "--compare", str(out)]) == 0
+    text = capsys.readouterr().out
+    rows = [line.split() for line in text.splitlines() if line.startswith("square8/2p")]
+    assert "games/s heuristic/random" in text and len(rows) == 1 and 0 < float(rows[0][1]) < 1, text
 
 
 def test_modes_are_a_registry():
