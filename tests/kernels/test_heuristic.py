@@ -356,10 +356,12 @@ def test_profile_round_trip_multi(tmp_path):
 
 def test_ringrift_profile_files():
     """RingRift's own files, when a RingRift checkout is around (45-key and 18-key profiles)."""
+    import os
     from pathlib import Path
-    root = Path("/tmp/rr/ai-service")
+    where = os.environ.get("RINGRIFT_CHECKOUT", "/tmp/rr")
+    root = Path(where) / "ai-service"
     if not root.is_dir():
-        pytest.skip("no RingRift checkout at /tmp/rr")
+        pytest.skip(f"no RingRift checkout at {where} (set RINGRIFT_CHECKOUT to one)")
     multi = PR.load(root / "data" / "trained_heuristic_profiles.json")
     assert set(multi.profiles) == {"heuristic_v1_2p", "heuristic_v1_3p", "heuristic_v1_4p"}
     assert all(len(p.filled) == 14 for p in multi.profiles.values())
