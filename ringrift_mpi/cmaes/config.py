@@ -32,7 +32,7 @@ class CMAESSection:
     sigma_scale: str = "relative"  # relative: per weight, times max(|baseline weight|, 1); absolute
     games_per_eval: int = 20      # games per candidate per generation (a multiple of players)
     baseline: str = ""            # RingRift profile JSON; "" = BASE_V1_BALANCED_WEIGHTS
-    opponent: str = "baseline"    # who holds the other seats: baseline (RingRift's way) | random (uniform random player)
+    opponent: str = "baseline"    # the other seats: baseline (as RingRift) | random (uniform random players)
     tune: str = "active"          # active: weights the evaluation reads here; all: all 59
     bound: float = 0.0            # |weight| bound; 0 = RingRift's max(100, 2 max|baseline|)
 
@@ -118,8 +118,9 @@ FLAGS = {
     "--generations": ("cmaes.generations", int), "--population-size": ("cmaes.population_size", int),
     "--games-per-eval": ("cmaes.games_per_eval", int), "--sigma": ("cmaes.sigma", float),
     "--board": ("game.board", str), "--num-players": ("game.players", int),
-    "--baseline": ("cmaes.baseline", str), "--opponent": ("cmaes.opponent", str), "--max-moves": ("game.max_moves", int),
+    "--baseline": ("cmaes.baseline", str), "--max-moves": ("game.max_moves", int),
     "--eval-randomness": ("game.eval_randomness", float), "--heuristic-eval-mode": ("game.eval_mode", str),
     "--seed": ("run.seed", int), "--iterations": ("iterate.iterations", int),
     "--opening-random-plies": ("game.opening_random_plies", int), "--state-pool": ("game.state_pool", str),
+    "--opponent": ("cmaes.opponent", str),
 }

@@ -3,7 +3,8 @@
 A *group* is one start position and one seed, played ``players`` times with the
 candidate in each seat in turn and the baseline in every other seat (2 players:
 the seat-swapped pair); with opponent = random the other seats are uniformly
-random players instead, a sanity yardstick and a first curriculum step. All candidates of a generation play the same groups.
+random players instead, a sanity yardstick and a first curriculum step. All
+candidates of a generation play the same groups.
 Each game scores 1 for a candidate win, 1/2 without a winner (draw, move cap),
 0 when another seat wins; fitness is the mean. That is RingRift's 2-player
 (wins + draws/2) / games, and with 3-4 players RingRift's (x + 1) / 2 of x = +1
