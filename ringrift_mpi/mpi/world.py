@@ -20,6 +20,8 @@ import threading
 import time
 import traceback
 
+ABORT_GRACE_S = 0.5  # time for the launcher to forward a dying rank's traceback
+
 
 def get_comm(comm=None):
     if comm is not None:
@@ -31,10 +33,13 @@ def get_comm(comm=None):
 def abort_on_exception(comm) -> None:
     """Make any uncaught exception abort the job (all ranks) within seconds."""
     def hook(exc_type, exc, tb):
-        sys.stderr.write(f"[rank {comm.rank}] fatal error, aborting the MPI job:\n")
-        sys.stderr.write("".join(traceback.format_exception(exc_type, exc, tb)))
+        sys.stderr.write(f"[rank {comm.rank}] fatal error, aborting the MPI job:\n"
+                         + "".join(traceback.format_exception(exc_type, exc, tb)))
         sys.stderr.flush()
         if comm.size > 1:
+            # the launcher forwards our stderr asynchronously and drops what it still holds when
+            # the abort tears the job down: without this pause the reason was lost 1 run in 6
+            time.sleep(ABORT_GRACE_S)
             comm.Abort(1)
         os._exit(1)
 
