@@ -129,13 +129,17 @@ def test_heuristic_beats_random():
     bound below fails if the player stops playing RingRift's policy (scoring from the wrong seat,
     picking the worst move, ignoring the weights).
     """
-    geo = G.build(G.SQUARE8)
-    s0 = new_game(G.SQUARE8, 2)
-    seats = np.array([[0, -1], [-1, 0]] * 100)  # the heuristic takes each seat in half the games
-    r = run_games(geo, s0, 0, np.arange(200), seats, DEFAULT[None, :], mode=HE.FULL, eps=0.0, max_moves=400)
-    heur_seat = np.where(seats[:, 0] == 0, 1, 2)
-    wins = int((r.winner == heur_seat).sum())
+    wins = _wins_against_random(DEFAULT)
     assert wins >= 160, f"heuristic won only {wins} of 200"
+
+
+def _wins_against_random(w) -> int:
+    """Greedy play with weights w against the uniform random player: wins in 200 square8 2p games,
+    the heuristic taking each seat in half of them."""
+    seats = np.array([[0, -1], [-1, 0]] * 100)
+    r = run_games(G.build(G.SQUARE8), new_game(G.SQUARE8, 2), 0, np.arange(200), seats, w[None, :],
+                  mode=HE.FULL, eps=0.0, max_moves=400)
+    return int((r.winner == np.where(seats[:, 0] == 0, 1, 2)).sum())
 
 
 def test_tuned_profile_beats_random():
@@ -149,13 +153,9 @@ def test_tuned_profile_beats_random():
     from ringrift_mpi.cmaes.config import CMAESConfig
     root = Path(__file__).resolve().parents[2]
     prof = PR.load_profile(root / "profiles" / "square8_2p_vs_random.json")
-    job = CMAESConfig.load(str(root / "jobs" / "square8_2p_vs_random.toml"))
+    job = CMAESConfig.load(str(root / "jobs" / "square8_2p_vs_random.toml"), env={})
     assert prof.meta["config_hash"] == job.config_hash(), "profile is stale: rerun its job (profiles/README.md)"
-    geo = G.build(G.SQUARE8)
-    seats = np.array([[0, -1], [-1, 0]] * 100)
-    r = run_games(geo, new_game(G.SQUARE8, 2), 0, np.arange(200), seats, prof.array()[None, :], mode=HE.FULL,
-                  eps=0.0, max_moves=400)
-    wins = int((r.winner == np.where(seats[:, 0] == 0, 1, 2)).sum())
+    wins = _wins_against_random(prof.array())
     assert wins >= 190, f"tuned profile won only {wins} of 200"
 
 
