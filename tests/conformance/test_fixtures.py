@@ -14,10 +14,10 @@ OPEN = {
     # Contradict RR-CANON and the current engines; RingRift's own suites do not check them (see docs/rules.md).
     "forced_elimination.monotone_chain.final.square8": "1-player FE chain: the bare board is a global stalemate "
                                                        "(R173), the lone player wins; fixture expects no winner",
-    "recovery.overlength_option1": "game ends (last player standing) where the fixture stays active, "
-                                   "as in the known-stale recovery.exact_length_option1",
-    "recovery.fallback_reposition": "game ends (last player standing) where the fixture stays active, "
-                                    "as in the known-stale recovery.exact_length_option1",
+    "recovery.overlength_option1": "game ends (last player standing) where the fixture stays active, as in the "
+                                   "known-stale recovery.exact_length_option1 and ref_hex8_3p_seed14 ply 209",
+    "recovery.fallback_reposition": "game ends (last player standing) where the fixture stays active, as in the "
+                                    "known-stale recovery.exact_length_option1 and ref_hex8_3p_seed14 ply 209",
     "hexagonal_2p.process_territory.multi_region": "fixture has a stack at (7,7), off its hexagonal board",
     "trace.hexagonal_2p.process_territory.multi_region.json": "fixture has a stack at (7,7), off its hexagonal board",
 }
