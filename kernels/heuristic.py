@@ -32,7 +32,7 @@ from kernels import state as S
 from kernels.heuristic_weights import (  # noqa: F401  (re-exported)
     BASE_V1_BALANCED_WEIGHTS, HEURISTIC_WEIGHT_KEYS, weights_array, weights_dict,
 )
-from kernels.movegen import recovery_eligible, recovery_scan_restamp
+from kernels.recovery import recovery_eligible, recovery_scan_restamp
 from kernels.state import jit
 
 FULL, LIGHT = 0, 1

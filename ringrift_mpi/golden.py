@@ -27,7 +27,8 @@ from kernels import moves as M
 from kernels import state as S
 from kernels.apply import apply_move
 from kernels.movegen import legal_moves
-from kernels.playout import random_playout, rng_below, rng_seed
+from kernels.playout import random_playout
+from kernels.rng import rng_below, rng_seed
 
 from .interop import initial_state, move_to_json, summary
 
@@ -133,7 +134,7 @@ def playthrough(board_name: str, players: int, seed: int = SEED, move_cap: int |
         apply_move(board.geo, s, m)
         lines.append(f"{ply} P{p} {ph} {txt} | {_scores(s)}")
     if cap and n >= cap and s[S.H_STATUS] == S.ACTIVE:
-        from kernels.playout import end_capped
+        from kernels.victory import end_capped
         end_capped(s)
     sm = summary(board, s)
     lines.append(f"# outcome: winner {sm['winner'] or 0} status {sm['gameStatus']} phase {sm['currentPhase']} "
