@@ -199,5 +199,5 @@ def apply_move(geo, s, m):
     if ((t == SKIP_PLACEMENT or t == NO_PLACEMENT_ACTION) and s[H_STATUS] == ACTIVE
             and s[H_PHASE] == MOVEMENT and hand(s, p) > 0 and recovery_eligible(s, p)):
         # RingRift's apply_move (outside trace mode) ends with an ANM check that lists
-        # the mover's movement-phase moves, reordering its markers as legal_moves does
+        # the mover's movement-phase moves, reordering its markers (recovery.listing_side_effect)
         recovery_scan_restamp(geo, s, p)

@@ -33,6 +33,7 @@ from .apply import apply_move
 from .heuristic import N_COMPONENTS
 from .moves import MAX_MOVES, SWAP_SIDES, mtype
 from .players import greedy_move, random_move
+from .recovery import listing_side_effect
 from .rng import rng_seed
 from .state import ACTIVE, H_CUR, H_P, H_STATUS, H_WINNER, NP1, jit
 # the VT_* codes are re-exported: out_vtype holds them
@@ -58,6 +59,7 @@ def play_one(geo, s, seed, seats, W, mode, eps, temp, opening, max_moves, moves_
         if max_moves > 0 and nm >= max_moves:
             end_capped(s)
             break
+        listing_side_effect(geo, s)
         cur = s[H_CUR]
         row = seats[agent[cur] - 1] if cur <= P else -1
         if nm < opening or row < 0:
@@ -145,6 +147,7 @@ def random_opening(geo, s, seed, plies):
     for _ in range(plies):
         if s[H_STATUS] != ACTIVE:
             break
+        listing_side_effect(geo, s)
         m, k = random_move(geo, s, rng, buf)
         if k == 0:
             break

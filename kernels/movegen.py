@@ -3,7 +3,9 @@
 ``legal_moves(geo, s, out)`` writes the moves of the player to move into the
 preallocated int64 buffer ``out`` and returns how many there are. It returns
 exactly the list RingRift's engine offers (its interactive moves, or the single
-bookkeeping move a phase requires when there are none), repeats included.
+bookkeeping move a phase requires when there are none), repeats included. It
+never changes ``s``; RingRift's listing has one side effect on its own state
+(marker order), which callers replay with ``recovery.listing_side_effect``.
 Recovery slides are generated in kernels/recovery.py.
 """
 from __future__ import annotations
@@ -17,7 +19,7 @@ from .moves import (CHOOSE_LINE_OPTION, CHOOSE_TERRITORY_OPTION, CONTINUE_CAPTUR
                     NO_MOVEMENT_ACTION, NO_PLACEMENT_ACTION, NO_TERRITORY_ACTION, OVERTAKING_CAPTURE,
                     PLACE_RING, PROCESS_LINE, SKIP_CAPTURE, SKIP_PLACEMENT,
                     SKIP_TERRITORY_PROCESSING, SWAP_SIDES, enc)
-from .recovery import has_recovery, recovery_eligible, recovery_moves, recovery_scan_restamp
+from .recovery import has_recovery, recovery_eligible, recovery_moves
 from .state import (ACTIVE, CAPTURE, CHAIN_CAPTURE, FORCED_ELIMINATION as PH_FE, H_ATTACKER, H_CHAIN,
                     H_CUR, H_LAST_MOVER, H_LINE_LEN, H_MUSTMOVE, H_P, H_P1_MOVED, H_P2_MOVED,
                     H_PENDING_LINE, H_PHASE, H_RPP, H_RUN_RECOVERY, H_STATUS, H_SWAP_ON, H_SWAPPED,
@@ -407,7 +409,11 @@ def swap_offered(s):
 
 @jit
 def legal_moves(geo, s, out):
-    """All legal moves of the player to move; 0 when the game is over."""
+    """All legal moves of the player to move; 0 when the game is over. ``s`` is not changed.
+
+    Where RingRift's flow lists moves on a live state, call
+    ``recovery.listing_side_effect`` too: RingRift's listing reorders markers.
+    """
     if s[H_STATUS] != ACTIVE:
         return 0
     p = s[H_CUR]
@@ -423,7 +429,6 @@ def legal_moves(geo, s, out):
         k = stack_movements(geo, s, p, must, out, 0)
         k = stack_captures(geo, s, p, must, OVERTAKING_CAPTURE, out, k)
         if recovery_eligible(s, p):
-            recovery_scan_restamp(geo, s, p)  # RingRift's move generation reorders board.markers
             k = recovery_moves(geo, s, p, out, k)
     elif ph == CAPTURE:
         a = s[H_ATTACKER]

@@ -163,6 +163,9 @@ def pick_best(scores, k, temp, rng):
 def greedy_move(geo, s, w, mode, eps, temp, rng, buf, scratch, comp, scores):
     """RingRift's greedy HeuristicAI choice for the player to move; returns (move, legal move count).
 
+    ``s`` is left exactly as it was (the game loop replays RingRift's listing side effect,
+    recovery.listing_side_effect, before asking).
+
     buf: int64[MAX_MOVES]; scratch: a state-sized int32 array; comp:
     float64[N_COMPONENTS]; scores: float64[MAX_MOVES]. Returns (-1, 0) when
     there is no legal move.

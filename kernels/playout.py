@@ -28,6 +28,7 @@ import numpy as np
 from .apply import apply_move
 from .movegen import legal_moves
 from .moves import MAX_MOVES
+from .recovery import listing_side_effect
 from .rng import rng_below, rng_seed
 from .state import (ACTIVE, COMPLETED, GAME_OVER, H_CUR, H_HIT_CAP, H_MORD_CTR, H_N, H_NFREE, H_P, H_PHASE,
                     H_PLY, H_R, H_RPP, H_STATUS, H_TOTAL_ELIM, H_WINNER, NP1, O_BELIM, O_BOT, O_CAP, O_CNT,
@@ -218,6 +219,7 @@ def playout(geo, s, seed, max_moves, moves_out, check, supply, buf, stats):
         if max_moves > 0 and nm >= max_moves:
             end_capped(s)
             break
+        listing_side_effect(geo, s)
         k = legal_moves(geo, s, buf)
         if k == 0:
             if check:

@@ -10,7 +10,9 @@ not its top ring (``first_extraction_stack``).
 
 RingRift's recovery scans also reorder ``board.markers`` (its Python dict),
 which the evaluator's territory_closure reads; ``recovery_scan_restamp`` does
-that to the kernel's marker-order stamps (docs/heuristic.md, "Marker order").
+that to the kernel's marker-order stamps, and ``listing_side_effect`` is the
+scan RingRift's move listing makes on the live state (docs/heuristic.md,
+"Marker order"). ``legal_moves`` itself never changes its state.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ import numpy as np
 from .detect import line_through, step
 from .geometry import G_N, G_ND
 from .moves import REC_FALLBACK, REC_LINE_ALL, REC_LINE_MIN, REC_STRIKE, RECOVERY_SLIDE, SKIP_RECOVERY, enc
-from .state import (H_LINE_LEN, H_MORD_CTR, O_MARK, O_MORD,
+from .state import (ACTIVE, H_CUR, H_LINE_LEN, H_MORD_CTR, H_PHASE, H_STATUS, MOVEMENT, O_MARK, O_MORD,
                     O_TERR, buried_rings, collapse, collapsed, controls_stack, credit_elimination, ctrl,
                     eliminate_top, has_marker_of, height, is_open, jit, marker, new_marker, clear_marker,
                     remove_bottom_of, restamp_marker, ring_count, stack_order)
@@ -152,7 +154,8 @@ def recovery_scan_restamp(geo, s, p, stop_at_line=False):
     marker, inserts it at the slide target, tests for a line, deletes that and
     re-inserts the marker: so each marker of p with an empty neighbour moves to
     the end of the dict, in their previous relative order. The move listing
-    (get_valid_moves in the movement phase) and the validation of a fallback or stack-strike slide scan every marker (then the
+    (get_valid_moves in the movement phase, see ``listing_side_effect``) and the
+    validation of a fallback or stack-strike slide scan every marker (then the
     order is a fixed point: a second scan changes nothing, not even a stamp);
     ``has_any_recovery_move`` (the evaluator's recovery_potential) stops after
     the first marker whose slide completes a line (``stop_at_line``). Only
@@ -204,6 +207,23 @@ def recovery_scan_restamp(geo, s, p, stop_at_line=False):
                 s[mk + best] = p
                 if ln >= L:
                     return
+
+
+@jit
+def listing_side_effect(geo, s):
+    """What listing the legal moves does to RingRift's live state: call it where RingRift's flow
+    lists them (every decision of a game), before or after ``legal_moves`` (they commute).
+
+    RingRift's get_valid_moves in the movement phase runs the recovery scan for a
+    recovery-eligible mover, which reorders its markers in ``board.markers``; the
+    evaluator later reads that order (territory_closure). Our ``legal_moves`` is pure,
+    so the games, playouts and conformance replays make this call themselves.
+    """
+    if s[H_STATUS] != ACTIVE or s[H_PHASE] != MOVEMENT:
+        return
+    p = s[H_CUR]
+    if recovery_eligible(s, p):
+        recovery_scan_restamp(geo, s, p)
 
 
 # --- applying a slide ------------------------------------------------------------------

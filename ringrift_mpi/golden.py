@@ -28,6 +28,7 @@ from kernels import state as S
 from kernels.apply import apply_move
 from kernels.movegen import legal_moves
 from kernels.playout import random_playout
+from kernels.recovery import listing_side_effect
 from kernels.rng import rng_below, rng_seed
 
 from .interop import initial_state, move_to_json, summary
@@ -123,6 +124,7 @@ def playthrough(board_name: str, players: int, seed: int = SEED, move_cap: int |
     st = rng_seed(seed)
     buf = np.empty(M.MAX_MOVES, np.int64)
     for i in range(n):
+        listing_side_effect(board.geo, s)  # as random_playout does: the same states, not only the same moves
         k = legal_moves(board.geo, s, buf)
         m = int(buf[rng_below(st, k)]) if k else -1
         if m != int(rec[i]):

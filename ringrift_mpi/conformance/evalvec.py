@@ -9,6 +9,7 @@ import numpy as np
 from kernels import heuristic as HE
 from kernels import state as S
 from kernels.apply import apply_move
+from kernels.recovery import listing_side_effect
 
 from ..interop import InteropError, legal_moves_list, move_from_json, move_key, move_to_json, state_from_json
 from .runner import Case
@@ -25,6 +26,7 @@ def _position(d: dict, weights: dict, pos: dict) -> str | None:
     # and evaluating move markers in RingRift's dict as side effects, so we do the same here.
     board, s = state_from_json(pos["state"])
     geo = board.geo
+    listing_side_effect(geo, s)
     legal = legal_moves_list(board, s)
     out = np.zeros(HE.N_COMPONENTS)
     for pl, profs in pos["breakdowns"].items():
