@@ -1,4 +1,4 @@
-"""Turn flow: which phase follows a move, and passing the turn (RR-CANON-R070-R075, R200-R207).
+"""Turn flow: which phase follows a move, and passing the turn (RR-CANON-R070-R075, R201-R204).
 
 A turn runs placement -> movement (or capture, chain capture) -> line
 processing -> territory processing (-> forced elimination) and then passes to

@@ -1,4 +1,4 @@
-"""Victory: how a game ends (RR-CANON-R061, R062, R172, R173) and how it is scored afterwards.
+"""Victory: how a game ends (RR-CANON-R061, R062, R170-R173) and how it is scored afterwards.
 
 During play, ``check_victory`` ends the game when a rule applies, in RingRift's
 order: ring elimination, territory control, a lone stack owner, then the
