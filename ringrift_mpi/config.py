@@ -4,7 +4,8 @@ Precedence, lowest first: the dataclass defaults, the TOML file (``jobs/*.toml``
 environment variables ``RINGRIFT_<SECTION>_<KEY>`` (e.g. ``RINGRIFT_CMAES_SIGMA=0.3``),
 and command-line flags. The effective configuration is recorded in every run
 (``Config.to_dict``) with a canonical hash (``config_hash``) that ignores the
-*budget* keys (how long to run), so a finished run can be extended.
+*budget* keys (how long to run) and the *execution* keys (how the work is spread
+over ranks), so a run can be extended and resumed with another farm layout.
 
 Errors name the file and the key: ``ConfigError("jobs/x.toml: cmaes.sigma: expected a
 number, got 'big'")``.
@@ -65,7 +66,8 @@ def _field_types(section) -> dict[str, type]:
 class Config:
     """A job's sections (dataclass instances, attribute per section) plus where they came from."""
 
-    BUDGET_KEYS: tuple[str, ...] = ()  # "section.key" left out of the hash
+    BUDGET_KEYS: tuple[str, ...] = ()     # "section.key": how long to run; left out of the hash
+    EXECUTION_KEYS: tuple[str, ...] = ()  # how the work is spread; results never depend on them
 
     def __init__(self, sections: dict[str, Any], source: str = "<defaults>"):
         self._sections = sections
@@ -137,12 +139,17 @@ class Config:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), sort_keys=True)
 
-    def config_hash(self) -> str:
-        d = self.to_dict()
-        for dotted in self.BUDGET_KEYS:
+    def hashed_dict(self, d: dict | None = None) -> dict:
+        """The configuration as the hash sees it: without budget and execution keys."""
+        d = json.loads(json.dumps(self.to_dict() if d is None else d))
+        for dotted in self.BUDGET_KEYS + self.EXECUTION_KEYS:
             sec, key = dotted.split(".", 1)
-            d.get(sec, {}).pop(key, None)
-        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
+            if isinstance(d.get(sec), dict):
+                d[sec].pop(key, None)
+        return d
+
+    def config_hash(self) -> str:
+        return hashlib.sha256(json.dumps(self.hashed_dict(), sort_keys=True).encode()).hexdigest()[:16]
 
     @classmethod
     def from_json(cls, text: str, where: str) -> "Config":

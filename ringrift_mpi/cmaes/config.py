@@ -52,6 +52,9 @@ class FarmSection:
 
 class CMAESConfig(Config):
     BUDGET_KEYS = ("cmaes.generations", "iterate.iterations")
+    # results are stored by task index and every game has its own seed, so neither the task size
+    # nor the prefetch depth changes a result (tests/jobs/test_cmaes_faults.py resumes across a change)
+    EXECUTION_KEYS = ("farm.games_per_task", "farm.prefetch")
 
     @classmethod
     def defaults(cls) -> "CMAESConfig":

@@ -162,8 +162,9 @@ class Driver:
                      self.games_per_task, self.cfg.cmaes.opponent)
 
 
-def _play(comm, match: Match, stop: StopSignals | None, rep: Reporter | None, label: str):
-    """Collective: every rank plays the match's tasks; rank 0 gets (tasks, results) or None if stopped."""
+def _play(comm, match: Match, stop: StopSignals | None, rep: Reporter | None, label: str, prefetch: int):
+    """Collective: every rank plays the match's tasks; rank 0 gets (tasks, results) or None if stopped.
+    ``prefetch`` (farm.prefetch) matters on rank 0 only, which hands the tasks out."""
     fault = os.environ.get(FAULT_ENV)
 
     def do(task):
@@ -173,7 +174,7 @@ def _play(comm, match: Match, stop: StopSignals | None, rep: Reporter | None, la
 
     tasks = match.tasks(comm.size) if comm.rank == 0 else None
     res = run_tasks(comm, tasks, do, should_stop=(lambda: stop.requested is not None) if stop else (lambda: False),
-                    prefetch=3, on_result=(lambda d, n: rep.bar(d, n, label)) if rep else None)
+                    prefetch=prefetch, on_result=(lambda d, n: rep.bar(d, n, label)) if rep else None)
     if comm.rank != 0:
         return None
     if any(r is None for r in res):
@@ -198,7 +199,7 @@ def _run(comm, cfg, run_dir, output, out, stop) -> int:
             cmd, payload = comm.bcast(None, root=0)
             if cmd != "play":
                 return 0 if cmd != "error" else 2
-            _play(comm, payload, None, None, "")
+            _play(comm, payload, None, None, "", cfg.farm.prefetch)
     rep = Reporter(comm, os.path.join(run_dir, "cmaes.log"), out)
     try:
         return _drive(comm, cfg, run_dir, output, rep, stop)
@@ -247,7 +248,7 @@ def _drive(comm, cfg, run_dir, output, rep: Reporter, stop: StopSignals) -> int:
             Wc = opt.full(X)
             m = d.match(np.vstack([base[None, :], Wc]), it, gi, SALT_GENERATION, cfg.cmaes.games_per_eval)
             comm.bcast(("play", m), root=0)
-            got = _play(comm, m, stop, rep, f"gen {rec.n_generations + 1}")
+            got = _play(comm, m, stop, rep, f"gen {rec.n_generations + 1}", cfg.farm.prefetch)
             if got is None:
                 return _stopped(comm, rep, stop, rec)
             t = tally(m, *got)
@@ -279,7 +280,7 @@ def _drive(comm, cfg, run_dir, output, rep: Reporter, stop: StopSignals) -> int:
         rows = [base, base, best] if vs_random else [base, best]
         m = d.match(np.vstack(rows), it, 0, SALT_EVAL, cfg.iterate.eval_games)
         comm.bcast(("play", m), root=0)
-        got = _play(comm, m, stop, rep, "evaluation match")
+        got = _play(comm, m, stop, rep, "evaluation match", cfg.farm.prefetch)
         if got is None:
             return _stopped(comm, rep, stop, rec)
         t = tally(m, *got)
