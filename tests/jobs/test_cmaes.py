@@ -144,7 +144,7 @@ def test_run_files_resume_and_bad_checkpoints(tmp_path, capsys):
     run = tmp_path / "run"
     assert main(["--config", SMOKE, "--run-dir", str(run), "--generations", "2"]) == 0
     names = sorted(p.name for p in run.iterdir())
-    assert names == ["checkpoint.json", "cmaes.log", "config.json", "profile.json", "run.h5"]  # no temp files
+    assert names == ["checkpoint.json", "cmaes.log", "config.json", "profile.json", "run.h5", "run.lock"]  # no temp files
     import h5py
     with h5py.File(run / "run.h5", "r") as f:
         assert f.attrs["format"] == "ringrift-mpi/cmaes-run" and json.loads(f.attrs["versions"])["cma"]
