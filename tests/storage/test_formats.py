@@ -265,3 +265,11 @@ def test_bench_compare_with_a_bad_file_is_one_line(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [f"ringrift-bench: --compare: {tmp_path / 'old.json'}: results[0] lacks mode/board/players "
                    "or numeric games_per_s/moves_per_s"], err
+
+
+def test_docs_list_every_registered_format():
+    from pathlib import Path
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "formats.md").read_text()
+    rows = {line.split("|")[1].strip(" `"): line.split("|")[2].strip() for line in doc.splitlines()
+            if line.startswith("| `ringrift")}
+    assert rows == {f.name: str(f.version) for f in formats()}, "docs/formats.md's format table is out of date"
