@@ -10,6 +10,8 @@ import contextlib
 import os
 import re
 
+import numpy as np
+
 from .atomic import StorageError, atomic_file
 from .registry import Format, check_path, check_stamp, has_hdf5_signature
 
@@ -22,8 +24,13 @@ def state_layout_version() -> int:
 
 
 def attr_str(v):
-    """An attribute as str when it is text (h5py returns bytes for fixed-length strings)."""
-    return v.decode("utf-8", "replace") if isinstance(v, bytes) else v
+    """An attribute as plain Python: str for text (h5py gives bytes for fixed-length strings),
+    int/float for numpy scalars; arrays stay arrays."""
+    if isinstance(v, bytes):
+        return v.decode("utf-8", "replace")
+    if isinstance(v, np.generic):
+        return v.item()
+    return v
 
 
 def _h5_reason(e: OSError) -> str:

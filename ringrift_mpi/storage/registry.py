@@ -164,7 +164,10 @@ def identify(path: str | os.PathLike) -> Format:
     if has_hdf5_signature(path):
         name, version = _h5_stamp(path)
         return check_stamp(path, name, version, None)
-    data = load_json(path, "ringrift-mpi file (HDF5 or JSON)")
+    try:
+        data = load_json(path, "ringrift-mpi file")
+    except StorageError:
+        raise StorageError(f"{path}: neither HDF5 nor JSON: not a ringrift-mpi file") from None
     if isinstance(data, dict) and "format" in data:
         return check_stamp(path, data.get("format"), data.get("format_version"), None)
     for fmt in formats():

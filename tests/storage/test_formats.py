@@ -273,3 +273,18 @@ def test_docs_list_every_registered_format():
     rows = {line.split("|")[1].strip(" `"): line.split("|")[2].strip() for line in doc.splitlines()
             if line.startswith("| `ringrift")}
     assert rows == {f.name: str(f.version) for f in formats()}, "docs/formats.md's format table is out of date"
+
+
+def test_debian_h5ls_reads_every_hdf5_format(tmp_path):
+    """libver is capped at v110 so that hdf5-tools 1.10 (Debian's) read our files."""
+    import shutil
+    import subprocess
+    h5ls = shutil.which("h5ls")
+    if h5ls is None:
+        pytest.skip("h5ls not installed (apt-get install hdf5-tools)")
+    write_run(str(tmp_path / "run.h5"), _record())
+    write_pool(str(tmp_path / "pool.h5"), _pool_states(), "square8", 2)
+    assert {f.name for f in formats() if f.container == "hdf5"} == {RUN.name, POOL.name}
+    for name, member in (("run.h5", "/generations/candidates"), ("pool.h5", "/states")):
+        p = subprocess.run([h5ls, "-r", str(tmp_path / name)], capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0 and member in p.stdout, (name, p.stdout, p.stderr)
