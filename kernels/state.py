@@ -29,6 +29,12 @@ from numba import njit
 
 jit = njit(cache=True, nogil=True)
 
+# Files that store states (pool.h5, ...) carry this number and refuse other values on read.
+# Bump it whenever the meaning of a stored state changes: a slot, a table, the table order,
+# an encoding (phases, status) or the cell numbering of kernels/geometry.py.
+# tests/storage/test_layout.py pins a fingerprint of all that to this number.
+STATE_LAYOUT_VERSION = 1
+
 # phases (values are ours; names are RingRift's)
 RING_PLACEMENT, MOVEMENT, CAPTURE, CHAIN_CAPTURE = 0, 1, 2, 3
 LINE_PROCESSING, TERRITORY_PROCESSING, FORCED_ELIMINATION, GAME_OVER = 4, 5, 6, 7

@@ -24,7 +24,6 @@ games/s and decisions/s as multiples of RingRift's.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import subprocess
@@ -197,17 +196,8 @@ def _key(r: dict) -> str:
 
 
 def write_json(path: str, data: dict) -> None:
-    d = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".bench-", suffix=".json", dir=d)
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=1, sort_keys=True)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    from .storage.json_formats import write_bench
+    write_bench(path, data)
 
 
 def _parse_list(text: str, conv, what: str, allowed=None) -> list:
@@ -305,8 +295,13 @@ def main(argv=None) -> int:
         return 2
     old = None
     if args.compare:
-        with open(args.compare) as f:
-            old = json.load(f)
+        from .storage import StorageError
+        from .storage.json_formats import read_bench
+        try:
+            old = read_bench(args.compare)
+        except StorageError as e:
+            print(f"ringrift-bench: --compare: {e}", file=sys.stderr)
+            return 2
     info = machine_info()
     print(f"machine: {info['platform']} | {info['processor']} | {info['cpu_count']} CPUs | "
           f"Python {info['python']} numba {info['numba']} numpy {info['numpy']}")

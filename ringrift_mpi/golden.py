@@ -30,6 +30,7 @@ from kernels.movegen import legal_moves
 from kernels.playout import random_playout, rng_below, rng_seed
 
 from .interop import initial_state, move_to_json, summary
+from .storage import write_text_atomic
 
 BOARDS = ("square8", "hex8", "square19", "hexagonal")
 PLAYERS = (2, 3, 4)
@@ -177,9 +178,7 @@ def write_all(outdir: str | os.PathLike, boards=BOARDS, players=PLAYERS, seed: i
     for b in boards:
         for p in players:
             path = out / filename(b, p)
-            tmp = path.with_suffix(".txt.tmp")
-            tmp.write_text("\n".join(playthrough(b, p, seed)) + "\n")
-            os.replace(tmp, path)
+            write_text_atomic(path, "\n".join(playthrough(b, p, seed)) + "\n")
             paths.append(path)
     return paths
 

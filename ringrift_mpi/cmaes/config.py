@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..config import Config
+from ..profiles import MAX_ABS_WEIGHT
 
 BOARDS = ("square8", "hex8", "square19", "hexagonal")
 
@@ -52,6 +53,9 @@ class FarmSection:
 
 class CMAESConfig(Config):
     BUDGET_KEYS = ("cmaes.generations", "iterate.iterations")
+    # results are stored by task index and every game has its own seed, so neither the task size
+    # nor the prefetch depth changes a result (tests/jobs/test_cmaes_faults.py resumes across a change)
+    EXECUTION_KEYS = ("farm.games_per_task", "farm.prefetch")
 
     @classmethod
     def defaults(cls) -> "CMAESConfig":
@@ -76,8 +80,8 @@ class CMAESConfig(Config):
             self.fail("cmaes.generations", "must be >= 0")
         if c.population_size < 0 or c.population_size == 1:
             self.fail("cmaes.population_size", "must be 0 (pycma's default) or >= 2")
-        if c.sigma <= 0:
-            self.fail("cmaes.sigma", "must be > 0")
+        if not 0 < c.sigma <= MAX_ABS_WEIGHT:  # also refuses nan from a caller that skipped coercion
+            self.fail("cmaes.sigma", f"must be a number in (0, {MAX_ABS_WEIGHT:g}] (got {c.sigma!r})")
         if c.sigma_scale not in ("relative", "absolute"):
             self.fail("cmaes.sigma_scale", "must be relative or absolute")
         if c.games_per_eval < g.players or c.games_per_eval % g.players:
@@ -90,8 +94,8 @@ class CMAESConfig(Config):
                                             "against the incumbent, which a random opponent never plays")
         if c.tune not in ("active", "all"):
             self.fail("cmaes.tune", "must be active or all")
-        if c.bound < 0:
-            self.fail("cmaes.bound", "must be >= 0")
+        if not 0 <= c.bound <= MAX_ABS_WEIGHT:
+            self.fail("cmaes.bound", f"must be in [0, {MAX_ABS_WEIGHT:g}] (0: RingRift's rule)")
         if it.iterations < 1:
             self.fail("iterate.iterations", "must be >= 1")
         if it.eval_games < g.players or it.eval_games % g.players:

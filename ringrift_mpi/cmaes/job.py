@@ -9,8 +9,10 @@ Run directory: ``run.h5`` (every generation and iteration, see
 ringrift_mpi.storage.cmaes_run), ``checkpoint.json``, ``cmaes.log``, ``config.json``
 (the effective configuration) and, at the end, ``profile.json`` in RingRift's
 single-profile format. Running the same command on the same directory resumes
-after the last completed generation. SIGTERM or SIGUSR1 stops the job promptly
-(the generation under way is dropped, the last checkpoint stands) with exit 0.
+after the last completed generation; ``run.lock`` keeps a second job out of it.
+SIGTERM, SIGUSR1 or Ctrl-C (SIGINT) stops the job promptly (the generation under
+way is dropped, the last checkpoint stands) with exit 0; a second Ctrl-C stops at
+once with exit 130. Every error is one line and exit status 2.
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ from ..mpi.farm import run_tasks
 from ..mpi.world import Reporter, StopSignals, abort_on_exception, check_world, get_comm, warm_numba
 from ..storage import StorageError, write_json_atomic
 from ..storage.cmaes_run import RunRecord, load_for_resume, write_checkpoint, write_run
+from ..storage.lock import RunDirLock
 from .config import FLAGS, CMAESConfig
 from .fitness import SALT_EVAL, SALT_GENERATION, Match, group_seeds, play_task, start_states, tally
 
@@ -115,7 +118,7 @@ class Driver:
 
     # --- records -------------------------------------------------------------------------
     def open_records(self) -> RunRecord:
-        rec = load_for_resume(self.run_dir, self.hash)
+        rec = load_for_resume(self.run_dir, self.hash, diff=self.cfg.diff)
         if rec is None:
             from kernels.heuristic_weights import HEURISTIC_WEIGHT_KEYS
             rec = RunRecord({"config": self.cfg.to_json(), "config_hash": self.hash, "seed": self.cfg.run.seed,
@@ -138,7 +141,7 @@ class Driver:
     def save(self, rec: RunRecord) -> None:
         write_run(os.path.join(self.run_dir, "run.h5"), rec)
         write_checkpoint(os.path.join(self.run_dir, "checkpoint.json"), rec, self.hash,
-                         {"ranks": self.comm.size})
+                         {"ranks": self.comm.size, "config": self.cfg.to_dict()})
 
     def baseline_for(self, rec: RunRecord, iteration: int) -> np.ndarray:
         b = self.baseline0
@@ -162,8 +165,9 @@ class Driver:
                      self.games_per_task, self.cfg.cmaes.opponent)
 
 
-def _play(comm, match: Match, stop: StopSignals | None, rep: Reporter | None, label: str):
-    """Collective: every rank plays the match's tasks; rank 0 gets (tasks, results) or None if stopped."""
+def _play(comm, match: Match, stop: StopSignals | None, rep: Reporter | None, label: str, prefetch: int):
+    """Collective: every rank plays the match's tasks; rank 0 gets (tasks, results) or None if stopped.
+    ``prefetch`` (farm.prefetch) matters on rank 0 only, which hands the tasks out."""
     fault = os.environ.get(FAULT_ENV)
 
     def do(task):
@@ -173,7 +177,7 @@ def _play(comm, match: Match, stop: StopSignals | None, rep: Reporter | None, la
 
     tasks = match.tasks(comm.size) if comm.rank == 0 else None
     res = run_tasks(comm, tasks, do, should_stop=(lambda: stop.requested is not None) if stop else (lambda: False),
-                    prefetch=3, on_result=(lambda d, n: rep.bar(d, n, label)) if rep else None)
+                    prefetch=prefetch, on_result=(lambda d, n: rep.bar(d, n, label)) if rep else None)
     if comm.rank != 0:
         return None
     if any(r is None for r in res):
@@ -183,7 +187,7 @@ def _play(comm, match: Match, stop: StopSignals | None, rep: Reporter | None, la
 
 def run(comm, cfg: CMAESConfig, run_dir: str, output: str | None = None, out=None) -> int:
     """The job on every rank (collective). Returns the exit status."""
-    stop = StopSignals()
+    stop = StopSignals(say=comm.rank == 0)
     try:
         return _run(comm, cfg, run_dir, output, out, stop)
     finally:
@@ -192,14 +196,19 @@ def run(comm, cfg: CMAESConfig, run_dir: str, output: str | None = None, out=Non
 
 def _run(comm, cfg, run_dir, output, out, stop) -> int:
     rank = comm.rank
-    warm_numba(comm, _warm)
+    warm_numba(comm, _warm, say=lambda line: print(line, file=out or sys.stdout, flush=True))
     if rank != 0:
         while True:
             cmd, payload = comm.bcast(None, root=0)
             if cmd != "play":
                 return 0 if cmd != "error" else 2
-            _play(comm, payload, None, None, "")
-    rep = Reporter(comm, os.path.join(run_dir, "cmaes.log"), out)
+            _play(comm, payload, None, None, "", cfg.farm.prefetch)
+    try:
+        rep = Reporter(comm, os.path.join(run_dir, "cmaes.log"), out)
+    except OSError as e:
+        print(f"error: {os.path.join(run_dir, 'cmaes.log')}: cannot write: {e.strerror or e}", file=sys.stderr)
+        comm.bcast(("error", None), root=0)
+        return 2
     try:
         return _drive(comm, cfg, run_dir, output, rep, stop)
     except (ConfigError, StorageError) as e:
@@ -247,7 +256,7 @@ def _drive(comm, cfg, run_dir, output, rep: Reporter, stop: StopSignals) -> int:
             Wc = opt.full(X)
             m = d.match(np.vstack([base[None, :], Wc]), it, gi, SALT_GENERATION, cfg.cmaes.games_per_eval)
             comm.bcast(("play", m), root=0)
-            got = _play(comm, m, stop, rep, f"gen {rec.n_generations + 1}")
+            got = _play(comm, m, stop, rep, f"gen {rec.n_generations + 1}", cfg.farm.prefetch)
             if got is None:
                 return _stopped(comm, rep, stop, rec)
             t = tally(m, *got)
@@ -279,7 +288,7 @@ def _drive(comm, cfg, run_dir, output, rep: Reporter, stop: StopSignals) -> int:
         rows = [base, base, best] if vs_random else [base, best]
         m = d.match(np.vstack(rows), it, 0, SALT_EVAL, cfg.iterate.eval_games)
         comm.bcast(("play", m), root=0)
-        got = _play(comm, m, stop, rep, "evaluation match")
+        got = _play(comm, m, stop, rep, "evaluation match", cfg.farm.prefetch)
         if got is None:
             return _stopped(comm, rep, stop, rec)
         t = tally(m, *got)
@@ -333,26 +342,46 @@ def _stopped(comm, rep: Reporter, stop: StopSignals, rec: RunRecord) -> int:
     return 0
 
 
+def _prepare(args, comm):
+    """Rank 0: config (with its warnings), run directory, lock, world check. -> (cfg, lock, error)."""
+    cfg = lock = None
+    try:
+        cfg = CMAESConfig.load(args.config, overrides=_overrides(args))
+        for w in cfg.warnings:
+            print(w, file=sys.stderr)
+        if cfg.cmaes.baseline:  # before the numba warm-up, which can take minutes on a first run
+            from .. import profiles as PR
+            try:
+                PR.load_profile(cfg.cmaes.baseline)
+            except (PR.ProfileError, OSError) as e:
+                raise ConfigError(f"{cfg.source}: cmaes.baseline: {e}") from None
+        try:
+            os.makedirs(args.run_dir, exist_ok=True)
+        except OSError as e:
+            raise StorageError(f"{args.run_dir}: cannot create the run directory: {e.strerror or e}") from None
+        lock = RunDirLock(args.run_dir).acquire()
+        return cfg, lock, check_world(comm)
+    except (ConfigError, StorageError) as e:
+        return cfg, lock, str(e)
+
+
 def main(argv=None, comm=None) -> int:
     args = build_parser().parse_args(argv)
     comm = get_comm(comm)
-    top_level = argv is None
-    if top_level:
+    if argv is None:
         abort_on_exception(comm)
-    err = None
-    cfg = None
-    if comm.rank == 0:
-        try:
-            cfg = CMAESConfig.load(args.config, overrides=_overrides(args))
-            os.makedirs(args.run_dir, exist_ok=True)
-            err = check_world(comm)
-        except (ConfigError, OSError) as e:
-            err = str(e)
-    err, cfg_json = comm.bcast((err, cfg.to_json() if cfg is not None and err is None else None), root=0)
-    if err:
+    cfg = lock = err = None
+    try:
         if comm.rank == 0:
-            print(f"error: {err}", file=sys.stderr)
-        return 2
-    if comm.rank != 0:
-        cfg = CMAESConfig.from_json(cfg_json, "<from rank 0>")
-    return run(comm, cfg, args.run_dir, args.output)
+            cfg, lock, err = _prepare(args, comm)
+        err, cfg_json = comm.bcast((err, cfg.to_json() if cfg is not None and err is None else None), root=0)
+        if err:
+            if comm.rank == 0:
+                print(f"error: {err}", file=sys.stderr)
+            return 2
+        if comm.rank != 0:
+            cfg = CMAESConfig.from_json(cfg_json, "<from rank 0>")
+        return run(comm, cfg, args.run_dir, args.output)
+    finally:
+        if lock is not None:
+            lock.release()
