@@ -344,3 +344,11 @@ def test_values_two_and_four_players():
     assert mp.tolist() == pytest.approx([-1.0, 1.0, 1 / 3, -1 / 3])
     assert mp.dtype == np.float32 and mp[2] == np.float32(1.0 - 2.0 * 1 / 3)
     assert E.has_winner(s) and not E.has_winner(finished(G.SQUARE8, 4, [0] * 4, [0] * 4, winner=0))
+
+
+def test_timing_reports_every_sample():
+    from kernels.encoding.timing import collect, time_encoding
+    states, moves, starts = collect(G.SQUARE8, 2, 2, seed=3)
+    assert starts.sum() == 2 and len(states) == len(moves) > 20
+    r = time_encoding(G.SQUARE8, 2, games=2, seed=3, repeat=1, chunk=50)
+    assert r["samples"] == len(states) and r["ms_per_sample"] > 0 and r["x_ringrift"] > 0
