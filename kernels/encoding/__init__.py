@@ -9,7 +9,8 @@ Bit for bit what RingRift's exporter writes for the same positions:
   opponent);
 - ``policy.policy_index``: the played move's index in RingRift's board-aware
   policy space, -1 where RingRift drops the sample;
-- ``values``: value targets from the finished game.
+- ``values``: value targets from the finished game;
+- ``game.encode_game``: a recorded game's samples, as RingRift's exporter walks it.
 
 ``layout`` holds the shapes and the exporter's metadata; docs/formats.md lists
 every tensor.
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .game import encode_game
 from .globalfeat import global_features, threat_opponent, victory_progress
 from .history import encode_sample, push_frame, stack_frames
 from .layout import (BASE_PLANES, ENCODER_TYPE, FRAMES, IN_CHANNELS, N_GLOBALS, POLICY_SIZE, SPATIAL, metadata)
@@ -37,6 +39,6 @@ def feature_shape(board: int) -> tuple[int, int, int]:
 
 
 __all__ = ["BASE_PLANES", "ENCODER_TYPE", "FRAMES", "IN_CHANNELS", "N_GLOBALS", "POLICY_SIZE", "SPATIAL",
-           "encode_sample", "feature_shape", "frame", "global_features", "has_winner", "metadata", "new_ring",
+           "encode_game", "encode_sample", "feature_shape", "frame", "global_features", "has_winner", "metadata", "new_ring",
            "policy_index", "push_frame", "rank", "sample_values", "stack_frames", "threat_opponent",
            "value_for", "values_mp", "victory_progress"]

@@ -31,7 +31,10 @@ def push_frame(geo, s, ring, count):
 
 @jit
 def stack_frames(ring, count, out):
-    """Write the newest frame and the 3 before it (zeros where none) into out (4 * planes, H, W)."""
+    """Write the newest frame and the 3 before it (zeros where none) into out (4 * planes, H, W).
+
+    ring and out must be C-contiguous (a row of a preallocated (N, C, H, W) buffer is).
+    """
     # explicit loops over flat views: numba's slice assignment copies ~3x slower than this
     size = ring.shape[1] * ring.shape[2] * ring.shape[3]
     src = ring.reshape(FRAMES * size)

@@ -55,7 +55,7 @@ _RR_HEX_DY = np.array([0, 0, 1, -1, -1, 1], np.int32)
 
 @jit
 def frame(geo, s, out):
-    """Write the base frame of state s into out (planes x H x W float32)."""
+    """Write the base frame of state s into out (planes x H x W float32, C-contiguous)."""
     flat = out.reshape(out.size)
     for i in range(flat.size):  # a plain loop: numba's out[:] = 0 on 3-D arrays is slower
         flat[i] = 0.0

@@ -352,3 +352,28 @@ def test_timing_reports_every_sample():
     assert starts.sum() == 2 and len(states) == len(moves) > 20
     r = time_encoding(G.SQUARE8, 2, games=2, seed=3, repeat=1, chunk=50)
     assert r["samples"] == len(states) and r["ms_per_sample"] > 0 and r["x_ringrift"] > 0
+
+
+@pytest.mark.parametrize("board,players", [(G.SQUARE8, 3), (G.HEX8, 2)])
+def test_encode_game_matches_step_by_step(board, players):
+    from kernels.encoding.game import new_buffers
+    geo = G.build(board)
+    positions, final = random_positions(board, players, 11, 10000)
+    moves = np.array([m for _, m, _ in positions], np.int64)
+    ring, feat, glob, pol, plies, movers = new_buffers(board, len(moves))
+    s = new_game(board, players)
+    k = E.encode_game(geo, s, moves, 3, 1, ring, feat, glob, pol, plies, movers)
+    assert np.array_equal(s, final)
+    want_plies = [i for i in range(1, len(moves), 3) if E.policy_index(geo, positions[i][0], moves[i]) >= 0]
+    assert plies[:k].tolist() == want_plies and k > 10
+    ring2 = E.new_ring(board)
+    f = np.zeros(E.feature_shape(board), np.float32)
+    g = np.zeros(E.N_GLOBALS, np.float32)
+    count, j = 0, 0
+    for i, (st, m, _) in enumerate(positions):
+        count = E.encode_sample(geo, st, ring2, count, f, g)
+        if j < k and plies[j] == i:
+            assert np.array_equal(feat[j], f) and np.array_equal(glob[j], g)
+            assert pol[j] == E.policy_index(geo, st, m) and movers[j] == st[S.H_CUR]
+            j += 1
+    assert j == k
