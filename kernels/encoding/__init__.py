@@ -39,6 +39,6 @@ def feature_shape(board: int) -> tuple[int, int, int]:
 
 
 __all__ = ["BASE_PLANES", "ENCODER_TYPE", "FRAMES", "IN_CHANNELS", "N_GLOBALS", "POLICY_SIZE", "SPATIAL",
-           "encode_game", "encode_sample", "feature_shape", "frame", "global_features", "has_winner", "metadata", "new_ring",
-           "policy_index", "push_frame", "rank", "sample_values", "stack_frames", "threat_opponent",
+           "encode_game", "encode_sample", "feature_shape", "frame", "global_features", "has_winner", "metadata",
+           "new_ring", "policy_index", "push_frame", "rank", "sample_values", "stack_frames", "threat_opponent",
            "value_for", "values_mp", "victory_progress"]

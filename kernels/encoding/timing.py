@@ -109,8 +109,8 @@ def main(argv=None) -> int:
     print(f"{'board':10} {'samples':>8} {'ms/sample':>10} {'(median)':>9} {'RingRift ms':>12} {'x RingRift':>11}")
     for name in args.boards.split(","):
         r = time_encoding(G.board_id(name), args.players, args.games, args.seed)
-        print(f"{r['board']:10} {r['samples']:8d} {r['ms_per_sample']:10.4f} {r['median_ms']:9.4f} {r['ringrift_ms']:12.2f} "
-              f"{r['x_ringrift']:11.0f}")
+        print(f"{r['board']:10} {r['samples']:8d} {r['ms_per_sample']:10.4f} {r['median_ms']:9.4f} "
+              f"{r['ringrift_ms']:12.2f} {r['x_ringrift']:11.0f}")
     return 0
 
 

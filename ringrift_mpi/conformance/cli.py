@@ -111,7 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m ringrift_mpi.conformance",
                                  description="Check our engine against RingRift fixture files "
                                              "(contract vectors, rules-parity, game records, reference "
-                                             "traces, evaluation vectors, encoding vectors). Subcommand: export-traces.")
+                                             "traces, evaluation vectors, encoding vectors). "
+                                             "Subcommand: export-traces.")
     ap.add_argument("files", nargs="+", metavar="FILE",
                     help="fixture files, or folders (every .json below them)")
     ap.add_argument("--known-stale", metavar="FILE",
