@@ -352,6 +352,8 @@ def check_game(d: dict, name: str) -> Case:
 
 def detect(d) -> str:
     if isinstance(d, dict):
+        if d.get("kind") == "ringrift-encoding-vectors":
+            return "encoding"
         if "vectors" in d:
             return "bundle"
         if "moves" in d and ("boardType" in d or "initialState" in d):
