@@ -90,7 +90,8 @@ def test_registry_knows_every_format_and_identifies_files(tmp_path):
             "ringrift-mpi/bench", "ringrift/heuristic-profile", "ringrift/heuristic-profiles"} <= names
     for f in formats():
         assert f.container in ("hdf5", "json") and callable(f.read) and callable(f.validate) and callable(f.describe)
-    assert [f.name for f in formats() if f.stores_states] == ["ringrift-mpi/state-pool"]
+    assert [f.name for f in formats() if f.stores_states] == ["ringrift-mpi/selfplay-dataset",
+                                                               "ringrift-mpi/selfplay-index", "ringrift-mpi/state-pool"]
     rec = _record()
     write_run(str(tmp_path / "run.h5"), rec)
     write_checkpoint(str(tmp_path / "checkpoint.json"), rec, "abc", {"ranks": 1})
@@ -284,7 +285,20 @@ def test_debian_h5ls_reads_every_hdf5_format(tmp_path):
         pytest.skip("h5ls not installed (apt-get install hdf5-tools)")
     write_run(str(tmp_path / "run.h5"), _record())
     write_pool(str(tmp_path / "pool.h5"), _pool_states(), "square8", 2)
-    assert {f.name for f in formats() if f.container == "hdf5"} == {RUN.name, POOL.name}
-    for name, member in (("run.h5", "/generations/candidates"), ("pool.h5", "/states")):
+    from ringrift_mpi.selfplay.config import SelfplayConfig
+    from ringrift_mpi.selfplay.play import Setup, load_seats, play_block, shard_attrs
+    from ringrift_mpi.storage.dataset import DATASET, INDEX, build_index, write_dataset
+    cfg = SelfplayConfig.load(None, env={})
+    W, rows, hashes, table = load_seats(["default"], 2)
+    setup = Setup("square8", 2, 1, "full", 0.05, 0.0, 0, 600, True, 1, W, rows, hashes, attrs=shard_attrs(cfg, table))
+    (tmp_path / "shards").mkdir()
+    for compression in ("gzip", "lzf"):  # lzf is h5py's own filter: h5ls lists such data all the same
+        write_dataset(str(tmp_path / "shards" / f"{compression}.h5"), setup.attrs, [play_block(setup, 0, 2)[0]], 64,
+                      compression)
+    build_index(str(tmp_path))
+    assert {f.name for f in formats() if f.container == "hdf5"} == {RUN.name, POOL.name, DATASET.name, INDEX.name}
+    for name, member in (("run.h5", "/generations/candidates"), ("pool.h5", "/states"),
+                         ("shards/gzip.h5", "/plies/cells"), ("shards/lzf.h5", "/games/moves"),
+                         ("dataset.h5", "/policy_indices")):
         p = subprocess.run([h5ls, "-r", str(tmp_path / name)], capture_output=True, text=True, timeout=60)
         assert p.returncode == 0 and member in p.stdout, (name, p.stdout, p.stderr)
