@@ -13,7 +13,7 @@ RINGRIFT_MAX_MOVES = {
 }
 # games per task: tens of milliseconds to a second of play on one core (docs/heuristic.md "Speed")
 GAMES_PER_TASK = {"square8": 8, "hex8": 8, "square19": 1, "hexagonal": 1}
-COMPRESSIONS = ("lzf", "gzip", "none")
+COMPRESSIONS = ("gzip", "lzf", "none")
 
 
 @dataclass
@@ -42,7 +42,7 @@ class PlayersSection:
 @dataclass
 class DatasetSection:
     sample_every: int = 1         # every n-th ply is a sample (RingRift's --sample-every)
-    compression: str = "lzf"      # lzf | gzip | none (docs/formats.md: sizes and costs)
+    compression: str = "gzip"     # gzip (level 1) | lzf (h5py only) | none (docs/formats.md: sizes, costs)
     shard_mb: int = 256           # a rank writes a shard when this much is buffered ...
     flush_seconds: float = 120.0  # ... or this long after its last one (0: after every task)
 

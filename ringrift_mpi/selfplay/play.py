@@ -94,7 +94,7 @@ class Setup:
     attrs: dict = field(default_factory=dict)      # root attributes of every shard
     run_dir: str = ""
     session: int = 0
-    compression: str = "lzf"
+    compression: str = "gzip"
     shard_bytes: int = 256 << 20
     flush_seconds: float = 120.0
 

@@ -146,7 +146,7 @@ def empty_block(cells: int) -> Block:
 
 # --- writing ---------------------------------------------------------------------------------------
 
-def write_dataset(path: str, attrs: dict, blocks, cells: int, compression: str = "lzf") -> dict:
+def write_dataset(path: str, attrs: dict, blocks, cells: int, compression: str = "gzip") -> dict:
     """Write blocks (an iterable of Block, whole games in order) as one dataset file, atomically.
 
     Returns the row counts. ``attrs`` are the root attributes other than the stamps and counts.
@@ -385,9 +385,9 @@ class Dataset:
             return out
         plies = self.read_rows("move_numbers", pos).astype(np.int64)
         rows = self.ply_start[self.game_of(pos)] + plies
-        first = np.maximum(rows - np.minimum(plies, 3), 0)
-        # read the ply rows as a few contiguous ranges (h5py's per-row selection is slow)
-        need = np.unique(np.concatenate([np.arange(a, b + 1) for a, b in zip(first, rows)]))
+        # the sample's ply and the (up to) 3 before it, read as a few contiguous ranges (h5py's
+        # per-row selection is slow)
+        need = np.unique(np.concatenate([(rows - k)[plies >= k] for k in range(4)]))
         ranges = _ranges(need, gap=chunk_rows("plies/cells", self.cells))
         cells = np.concatenate([self.read("plies/cells", a, b) for a, b in ranges])
         movers = np.concatenate([self.read("plies/movers", a, b) for a, b in ranges])
@@ -520,7 +520,7 @@ def iter_blocks(ds: Dataset, games_per_block: int = 256):
         yield b
 
 
-def merge(paths: list[str], out: str, compression: str = "lzf") -> dict:
+def merge(paths: list[str], out: str, compression: str = "gzip") -> dict:
     """One dataset file with every game of ``paths`` (dataset files, indexes or run directories),
     in the order given. They must be of one board, player count and state layout, with no game id
     twice; attributes that differ (another config) are kept per input in ``origin``."""
