@@ -115,7 +115,7 @@ class Driver:
         self.pool = None
         if cfg.game.state_pool:
             from ..storage.pool import read_pool
-            self.pool = read_pool(cfg.game.state_pool, cfg.game.board, cfg.game.players)
+            self.pool = read_pool(cfg.pool_path, cfg.game.board, cfg.game.players)
 
     # --- records -------------------------------------------------------------------------
     def open_records(self) -> RunRecord:
@@ -129,7 +129,7 @@ class Driver:
                              "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
         digest = "" if self.pool is None else hashlib.sha256(self.pool.tobytes()).hexdigest()
         if rec.attrs.setdefault("state_pool_sha256", digest) != digest:
-            raise StorageError(f"{self.cfg.game.state_pool}: the state pool changed since this run started "
+            raise StorageError(f"{self.cfg.pool_path}: the state pool changed since this run started "
                                "(its sha256 differs from run.h5's state_pool_sha256); use a new --run-dir")
         sessions = json.loads(rec.attrs.get("sessions", "[]"))
         sessions.append({"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "ranks": self.comm.size,

@@ -183,3 +183,24 @@ def test_ringrifts_unchanged_trainer_trains_on_our_npz(tmp_path, board, version)
     assert p.returncode == 0, log[-4000:]
     assert "Loaded" in log and "valid training samples" in log, log[-4000:]
     assert (out / "m.pth").exists(), log[-4000:]
+
+
+def test_a_stored_game_exports_as_a_ringrift_record_that_replays(reference, tmp_path, capsys):
+    from kernels import state as S
+    from kernels.apply import apply_move
+    from ringrift_mpi.interop import initial_state, move_from_json
+    from ringrift_mpi.selfplay.records import game_record, main as records
+    d, ref = reference
+    rec = game_record(str(d), 11)
+    assert rec["boardType"] == "square8" and rec["numPlayers"] == 2 and rec["totalMoves"] == len(rec["moves"])
+    board, s = initial_state("square8", 2)
+    for mj in rec["moves"]:  # our interop reads every move back as a legal move of its position
+        apply_move(board.geo, s, move_from_json(board, s, mj))
+    assert s[S.H_STATUS] != S.ACTIVE and int(s[S.H_WINNER]) == rec["winner"]
+    i = int(np.flatnonzero(ref["games/id"] == 11)[0])
+    assert rec["winner"] == int(ref["games/winner"][i]) and rec["totalMoves"] == int(ref["games/length"][i])
+    capsys.readouterr()
+    assert records([str(d), "--game", "11", "--out", str(tmp_path / "g.json")]) == 0
+    assert json.loads((tmp_path / "g.json").read_text())["moves"] == rec["moves"]
+    assert records([str(d), "--game", "999"]) == 2
+    assert "no game with id 999" in capsys.readouterr().err
