@@ -162,11 +162,12 @@ def table(rows: list[dict]) -> str:
     out = ["  ".join(h.rjust(w[i]) if i else h.ljust(w[i]) for i, h in enumerate(head))]
     out += ["  ".join(v.rjust(w[i]) if i else v.ljust(w[i]) for i, v in enumerate(x)) for x in lines]
     out.append("")
-    out.append("compression      " + "  ".join(f"{r['board']:>22}" for r in rows))
+    out.append("compression: bytes per position, write us per position")
+    out.append("     " + "".join(f"{r['board'] + ' ' + str(r['players']) + 'p':>22}" for r in rows))
     for comp in COMPRESSIONS:
-        out.append(f"{comp:6s} B/pos, us " + "  ".join(
-            f"{r['compressions'][comp]['bytes_per_position']:11.0f} {r['compressions'][comp]['write_us_per_position']:10.1f}"
-            for r in rows))
+        cells = [r["compressions"][comp] for r in rows]
+        out.append(f"{comp:5s}" + "".join(f"{c['bytes_per_position']:11.0f} {c['write_us_per_position']:10.1f}"
+                                          for c in cells))
     return "\n".join(out)
 
 

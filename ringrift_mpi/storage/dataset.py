@@ -50,7 +50,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .atomic import StorageError, atomic_file
-from .h5 import H5_LIBVER, attr_str, h5_writer, open_h5, read_errors
+from .h5 import attr_str, h5_writer, open_h5, read_errors
 from .registry import Format, register
 
 DATASET_FORMAT = "ringrift-mpi/selfplay-dataset"

@@ -2,7 +2,6 @@
 arrays, merge, NPZ export, and one clear line for every bad file."""
 from __future__ import annotations
 
-import json
 import os
 import shutil
 
