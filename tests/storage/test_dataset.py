@@ -2,7 +2,6 @@
 arrays, merge, NPZ export, and one clear line for every bad file."""
 from __future__ import annotations
 
-import os
 import shutil
 
 import h5py
@@ -91,7 +90,7 @@ def test_every_game_reads_back_as_the_encoder_writes_it(tmp_path, board, players
     assert info["games"] == 9 and info["shards"] == 2 and info["board"] == board
 
 
-def test_the_index_follows_its_directory_and_equals_one_file(tmp_path):
+def test_the_index_follows_its_directory_and_equals_one_file(tmp_path, monkeypatch):
     d, setup = _run_dir(tmp_path)
     one = tmp_path / "one.h5"
     blk, _ = play_block(setup, 0, 9)
@@ -100,7 +99,7 @@ def test_the_index_follows_its_directory_and_equals_one_file(tmp_path):
     a = canonical(str(d))
     moved = tmp_path / "elsewhere" / "moved"
     shutil.move(str(d), str(moved))
-    os.chdir(tmp_path)  # relative shard paths resolve against the index, not the working directory
+    monkeypatch.chdir(tmp_path)  # relative shard paths resolve against the index, not the working directory
     assert differences(a, canonical(str(moved))) == []
     assert differences(a, canonical(str(one))) == []
     # merge: one file, every game once, the same content; merging a run twice is refused
