@@ -355,6 +355,20 @@ class Dataset:
     def moves(self, game_row: int) -> np.ndarray:
         return self.read("games/moves", int(self.move_start[game_row]), int(self.move_start[game_row + 1]))
 
+    def state(self, game_row: int, ply: int) -> np.ndarray:
+        """The kernel state before move ``ply`` of a game (ply = its length: the final state),
+        replayed from the start position (what ``ringrift-h5 show`` draws)."""
+        from kernels.apply import apply_move
+        from kernels.newgame import new_game
+        moves = self.moves(game_row)
+        if not 0 <= ply <= len(moves):
+            raise StorageError(f"{self.path}: game {int(self.games['id'][game_row])} has plies 0..{len(moves)}, "
+                               f"not {ply}")
+        s = new_game(self.board, self.players)
+        for m in moves[:ply]:
+            apply_move(self.geo, s, m)
+        return s
+
     def game_row(self, game_id: int) -> int:
         rows = np.flatnonzero(self.games["id"] == game_id)
         if len(rows) == 0:

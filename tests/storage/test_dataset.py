@@ -78,6 +78,14 @@ def test_every_game_reads_back_as_the_encoder_writes_it(tmp_path, board, players
             assert set(got["phases"]) <= {"ring_placement", "movement", "capture", "chain_capture",
                                           "line_processing", "territory_processing", "forced_elimination"}
         assert won >= 5
+        # any ply can be rebuilt: the state before the last move, and the final one
+        g = int(np.flatnonzero(ds.games["winner"] != 0)[0])
+        L = int(ds.games["length"][g])
+        from kernels import state as S
+        assert ds.state(g, L - 1)[S.H_STATUS] == S.ACTIVE
+        assert ds.state(g, L)[S.H_WINNER] == ds.games["winner"][g]
+        with pytest.raises(StorageError, match=f"has plies 0..{L}, not {L + 1}"):
+            ds.state(g, L + 1)
         # a random batch, repeats and any order, equals the same rows read one by one
         pick = np.random.default_rng(0).integers(0, ds.n_positions, 40)
         batch = ds.batch(pick)
