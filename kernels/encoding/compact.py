@@ -71,6 +71,29 @@ def encode_game_compact(geo, s, moves, every, offset, cells, movers_all, globals
 
 
 @jit
+def replay(geo, s, moves):
+    """Apply moves to s in place."""
+    for i in range(moves.shape[0]):
+        apply_move(geo, s, moves[i])
+
+
+@jit
+def record_positions(geo, states, moves, lo, hi, cells, globals_):
+    """The compact record of states[lo:hi] (each the position before moves[i]): cells and globals
+    into rows 0.. of the buffers, and the policy index. Returns the sum of the indices (a checksum).
+
+    A timing aid (ringrift_mpi.bench --mode selfplay): the job records a game's plies while
+    replaying it (encode_game_compact), which also applies the moves.
+    """
+    acc = 0
+    for i in range(lo, hi):
+        cells_of(states[i], cells[i - lo])
+        global_features(geo, states[i], globals_[i - lo])
+        acc += policy_index(geo, states[i], moves[i])
+    return acc
+
+
+@jit
 def frame_from_cells(geo, row, mover, scratch, out):
     """The base frame of a position given by its cells row and player to move.
 

@@ -5,10 +5,15 @@ epsilon 0.05, the board's evaluation mode and RingRift's move limit), in the
 job's tasks, encodes them and writes them as one shard, and reports:
 
 - positions/s (wall clock and per CPU second) for playing + encoding + writing;
-- the share of that time spent writing the shard (target < 5 %);
-- encoding cost per position: the compact record at write time, plus expanding
-  RingRift's features from it at read time, next to RingRift's exporter
-  (kernels.encoding.timing.RINGRIFT_MS, target >= 100x cheaper);
+- the share of that time spent writing the shard (target < 5 %), of the wall clock and of the
+  process's CPU time (the steadier figure on a shared machine);
+- encoding cost per position: the compact record made at write time (cells, globals,
+  policy index) plus the expansion of RingRift's features from it at read time, each
+  timed as kernels.encoding.timing times the encoder (fastest of several runs of small
+  chunks: on a shared machine the figure stays the code's own cost), next to
+  RingRift's exporter (kernels.encoding.timing.RINGRIFT_MS; x RingRift = its ms per
+  sample over ours, target >= 100x); the job makes the record while replaying each
+  finished game, and that replay is shown apart (``replay us``);
 - bytes per position on disk (and the dense float32 features it stands for),
   the write cost of each compression, and the time to read a random batch of
   256 positions (features and all) from the shard.
@@ -58,9 +63,9 @@ def bench_board(board: str, players: int, games: int, seed: int, compression: st
             play_s += st["play_s"]
             encode_s += st["encode_s"]
         path = os.path.join(tmp, "shard.h5")
-        tw = time.perf_counter()
+        tw, cw = time.perf_counter(), time.process_time()
         counts = write_dataset(path, setup.attrs, [concat(blocks)], n, compression)
-        write_s = time.perf_counter() - tw
+        write_s, write_cpu = time.perf_counter() - tw, time.process_time() - cw
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
         npos = counts["positions"]
         size = os.path.getsize(path)
@@ -80,51 +85,65 @@ def bench_board(board: str, players: int, games: int, seed: int, compression: st
             for _ in range(batches):
                 ds.batch(rng.integers(0, npos, 256))
             batch_s = (time.perf_counter() - tb) / batches
-    enc_best = encode_cost(setup, one, geo)
+    enc_best, rep_best = encode_cost(setup, one, geo)
     enc_us = 1e6 * enc_best / max(npos, 1)
     exp_us = 1e6 * exp_best / max(npos, 1)
     rr = RINGRIFT_MS[board]
     return {"board": board, "players": players, "games": games, "positions": npos, "wall_s": wall, "cpu_s": cpu,
             "positions_per_s": npos / wall, "positions_per_cpu_s": npos / max(cpu, 1e-9),
             "play_share": play_s / wall, "encode_share": encode_s / wall, "write_share": write_s / wall,
-            "encode_us_per_position": enc_us, "expand_us_per_position": exp_us, "ringrift_ms": rr,
+            "write_share_cpu": write_cpu / max(cpu, 1e-9),
+            "encode_us_per_position": enc_us, "expand_us_per_position": exp_us,
+            "replay_us_per_position": 1e6 * rep_best / max(npos, 1), "ringrift_ms": rr,
             "x_ringrift": 1e3 * rr / (enc_us + exp_us), "bytes_per_position": size / max(npos, 1),
             "dense_bytes_per_position": 4 * int(np.prod(feature_shape(b))), "compression": compression,
             "compressions": sizes, "batch256_ms": 1e3 * batch_s}
 
 
-def encode_cost(setup: Setup, blk, geo, repeat: int = 5) -> float:
-    """Seconds to encode the block's games with a winner as the job does (compact record, values),
-    the fastest of ``repeat`` runs per game, so other work on a shared machine counts little."""
-    from kernels.encoding.compact import CELL_ROWS, encode_game_compact
+def encode_cost(setup: Setup, blk, geo, repeat: int = 7, chunk: int = 32) -> tuple[float, float]:
+    """(encoding s, replay s) of the block's games with a winner, as kernels.encoding.timing times
+    the encoder: the positions are rebuilt first, then their compact record (cells, globals, policy
+    index) is timed in runs of ``chunk`` positions, the fastest of ``repeat`` runs of each; so on a
+    shared machine the figure stays the encoder's own cost. The job makes the record while it
+    replays the game (moves applied again after playing): that replay is timed the same way."""
+    from kernels.apply import apply_move
+    from kernels.encoding.compact import CELL_ROWS, record_positions, replay
     from kernels.encoding.layout import N_GLOBALS
-    from kernels.encoding.values import sample_values, values_mp
     from kernels.newgame import new_game
     b, P = setup.board_id, setup.players
-    n = G.BOARD_CELLS[b]
     a = blk.arrays
     starts = np.concatenate([[0], np.cumsum(a["games/length"])])
-    total = 0.0
+    cells = np.zeros((chunk, CELL_ROWS, G.BOARD_CELLS[b]), np.uint8)
+    glob = np.zeros((chunk, N_GLOBALS), np.float32)
+    enc = rep = 0.0
     for g in np.flatnonzero(a["games/winner"] != 0):
-        moves = a["games/moves"][starts[g]:starts[g + 1]]
-        L = len(moves)
-        best = float("inf")
-        for _ in range(repeat):
-            t = time.perf_counter()
-            cells, movers_all = np.zeros((L, CELL_ROWS, n), np.uint8), np.zeros(L, np.uint8)
-            glob = np.zeros((L, N_GLOBALS), np.float32)
-            pol, plies, movers = np.zeros(L, np.int32), np.zeros(L, np.int32), np.zeros(L, np.int32)
-            s = new_game(b, P)
-            k = encode_game_compact(geo, s, moves, 1, 0, cells, movers_all, glob, pol, plies, movers,
-                                    np.zeros(L, np.uint8), np.zeros(L, np.uint8))
-            sample_values(s, movers[:k], np.zeros(k, np.float32))
-            values_mp(s, np.zeros(4, np.float32))
-            best = min(best, time.perf_counter() - t)
-        total += best
-    return total
+        moves = np.ascontiguousarray(a["games/moves"][starts[g]:starts[g + 1]])
+        s = new_game(b, P)
+        for lo in range(0, len(moves), chunk):
+            part = moves[lo:lo + chunk]
+            states = np.empty((len(part), s.size), np.int32)
+            w = s.copy()
+            for i, m in enumerate(part):  # the positions, before each move
+                states[i] = w
+                apply_move(geo, w, m)
+            t_rep = float("inf")
+            for _ in range(repeat):
+                r = s.copy()
+                t = time.perf_counter()
+                replay(geo, r, part)
+                t_rep = min(t_rep, time.perf_counter() - t)
+            s = w
+            t_enc = float("inf")
+            for _ in range(repeat):
+                t = time.perf_counter()
+                record_positions(geo, states, part, 0, len(part), cells, glob)
+                t_enc = min(t_enc, time.perf_counter() - t)
+            enc += t_enc
+            rep += t_rep
+    return enc, rep
 
 
-def expand_cost(ds: Dataset, chunk: int = 128, repeat: int = 7) -> float:
+def expand_cost(ds: Dataset, chunk: int = 32, repeat: int = 7) -> float:
     """Seconds to expand RingRift's features of every position in order (Dataset.features' kernel),
     timed as kernels.encoding.timing times the encoder: the fastest of ``repeat`` runs per chunk."""
     from kernels.encoding.compact import expand, new_cache
@@ -151,11 +170,13 @@ def expand_cost(ds: Dataset, chunk: int = 128, repeat: int = 7) -> float:
 
 
 def table(rows: list[dict]) -> str:
-    head = ("board", "P", "games", "positions", "pos/s", "pos/cpu-s", "write %", "encode us", "expand us",
-            "RingRift ms", "x RingRift", "B/pos", "dense B/pos", "batch256 ms")
+    head = ("board", "P", "games", "positions", "pos/s", "pos/cpu-s", "write %", "(cpu)", "encode us", "expand us",
+            "replay us", "RingRift ms", "x RingRift", "B/pos", "dense B/pos", "batch256 ms")
     lines = [(r["board"], str(r["players"]), str(r["games"]), str(r["positions"]), f"{r['positions_per_s']:.0f}",
-              f"{r['positions_per_cpu_s']:.0f}", f"{100 * r['write_share']:.1f}", f"{r['encode_us_per_position']:.1f}",
-              f"{r['expand_us_per_position']:.1f}", f"{r['ringrift_ms']:.2f}", f"{r['x_ringrift']:.0f}",
+              f"{r['positions_per_cpu_s']:.0f}", f"{100 * r['write_share']:.1f}", f"{100 * r['write_share_cpu']:.1f}",
+              f"{r['encode_us_per_position']:.1f}",
+              f"{r['expand_us_per_position']:.1f}", f"{r['replay_us_per_position']:.1f}",
+              f"{r['ringrift_ms']:.2f}", f"{r['x_ringrift']:.0f}",
               f"{r['bytes_per_position']:.0f}", str(r["dense_bytes_per_position"]), f"{r['batch256_ms']:.1f}")
              for r in rows]
     w = [max(len(h), *(len(x[i]) for x in lines)) if lines else len(h) for i, h in enumerate(head)]
