@@ -168,7 +168,7 @@ def _json_key(obj) -> str:
 
 
 def _resolve_chain(board: Board, s: np.ndarray, sequence: list) -> None:
-    """Continue a capture chain along the vector's expected segments (or the first option)."""
+    """Continue a capture chain along the vector's expected segments (else as _TurnDriver picks)."""
     driver = _TurnDriver(board, s, {"expectedChainSequence": sequence})
     while turn_status(board, s) == "awaiting_decision" and driver.view.phase == "chain_capture":
         apply_move(board.geo, s, driver.choose(legal_moves_list(board, s)))
