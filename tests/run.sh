@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run the whole test suite: serial tests, then MPI tests under `mpiexec -n 2`.
 # "No tests collected" (pytest exit 5) is fine for either stage; anything else failing is not.
+# RINGRIFT_REQUIRE_FIXTURES=1 (as .ci/run sets it) makes missing RingRift fixtures an error, not a skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -183,6 +183,12 @@ def move_from_json(board: Board, s: np.ndarray, mj: dict, what: str = "move",
     return matches[0]
 
 
+def legal_moves_json(board: Board, s: np.ndarray, legal: np.ndarray) -> list[dict]:
+    """move_to_json of every code in ``legal`` (legal moves of s), finding s's lines and regions once."""
+    dec = _Decisions(board, s)
+    return [move_to_json(board, s, m, 0, dec) for m in legal]
+
+
 def recovery_alternatives(board: Board, s: np.ndarray, mj: dict, legal: np.ndarray) -> list[int]:
     """Every legal code matching mj: a trace's recovery slide does not record its option."""
     key = move_key(board, mj)
