@@ -262,6 +262,36 @@ def _territory_noop(board: Board, s: np.ndarray, mj: dict, what: str) -> bool:
     return not any(M.mtype(int(m)) == M.CHOOSE_TERRITORY_OPTION for m in legal)
 
 
+def _elimination_context(s: np.ndarray, c: int, p: int, named: str | None) -> str | None:
+    """The context an eliminate_rings_from_stack at c by p is paid in, or None if it cannot be.
+
+    RingRift's engines derive the context of a territory self-elimination from moveHistory
+    (RR-CANON-R114: a recovery slide earlier in the same turn makes it "recovery", one buried
+    ring of p from any stack; otherwise "territory", the cap of a stack p controls), and with an
+    empty moveHistory they offer no elimination at all. A move that names the stack carries the
+    rest: the context if it says so, and otherwise the stack itself, since a territory
+    elimination needs a stack p controls and a recovery one a buried ring of p. What the move
+    reveals about the turn is written into s (the turn included a recovery slide), so that
+    apply_move pays it the same way.
+    """
+    ctrl = s[s[S.O_CTRL] + c]
+    buried = s[s[S.O_H] + c] > 1 and s[s[S.O_CNT] + c * S.NP1 + p] - (1 if ctrl == p else 0) > 0
+    if s[S.H_PHASE] != S.TERRITORY_PROCESSING:
+        # line reward (one ring) and the other phases' eliminations: a stack p controls
+        return (named or "line") if ctrl == p else None
+    recovery = _turn_had_recovery(s, p)
+    if named is None:
+        named = "recovery" if recovery or (ctrl != p and buried) else "territory"
+    if named == "territory" and ctrl == p and not recovery:
+        return named
+    if named == "recovery" and buried:
+        s[S.H_LAST_MOVER] = p
+        s[S.H_RUN_RECOVERY] = 1
+        s[S.H_RUN_CHANGE] = 1
+        return named
+    return None
+
+
 def _explicit_decision(board: Board, s: np.ndarray, mj: dict, what: str) -> int | None:
     t = LEGACY_TYPES.get(mj.get("type"), mj.get("type"))
     p = int(s[S.H_CUR])
@@ -288,7 +318,7 @@ def _explicit_decision(board: Board, s: np.ndarray, mj: dict, what: str) -> int 
         return M.enc(M.SKIP_TERRITORY_PROCESSING, -1, -1, -1, 0)
     if t == "eliminate_rings_from_stack":
         c = board.cell(mj.get("to"), f"{what} 'to'")
-        if s[s[S.O_CTRL] + c] != p:
+        if _elimination_context(s, c, p, mj.get("eliminationContext")) is None:
             return None
         return M.enc(M.ELIMINATE_RINGS_FROM_STACK, -1, c, -1, 0)
     if t in ("overtaking_capture", "continue_capture_segment") and mj.get("from") and mj.get("captureTarget"):

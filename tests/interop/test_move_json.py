@@ -126,6 +126,46 @@ def test_recovery_elimination_is_listed_with_its_context():
     assert got == [("eliminate_rings_from_stack", 0, 0, "recovery"), ("eliminate_rings_from_stack", 1, -1, "recovery")]
 
 
+def test_history_free_state_takes_the_elimination_its_history_would_list():
+    """An evaluation-vector state (moveHistory emptied) whose move list was made with its history.
+
+    RingRift's engines list the elimination only from moveHistory (the last move a region choice
+    by the same player): from the bare JSON they list no_territory_action, and so do we. The move
+    itself, read non-strictly as fixtures are, must still be taken, and paid as RingRift pays it
+    (one buried ring of player 1, not the cap of player 2's stack).
+    """
+    mj = {"type": "eliminate_rings_from_stack", "player": 1, "to": _pos((1, -1, 0))}
+    board, with_h = state_from_json(_recovery_position(RECOVERY_HISTORY))
+    apply_move(board.geo, with_h, move_from_json(board, with_h, mj))
+
+    board, bare = state_from_json(_recovery_position([]))
+    assert [x["type"] for x in _json_moves(board, bare)] == ["no_territory_action"]
+    with pytest.raises(InteropError, match="not legal here"):
+        move_from_json(board, bare.copy(), mj)
+    m = move_from_json(board, bare, mj, strict=False)
+    apply_move(board.geo, bare, m)
+
+    c = board.cell(mj["to"])
+    for t in (with_h, bare):
+        assert (t[t[S.O_H] + c], t[t[S.O_CTRL] + c], t[t[S.O_ELIM] + 1]) == (2, 2, 3)
+    assert state_to_json(board, with_h) == state_to_json(board, bare)
+
+
+def test_history_free_elimination_must_fit_the_stack():
+    board, bare = state_from_json(_recovery_position([]))
+    # player 2's own stack holds no ring of player 1: neither context can pay with it
+    for ctx in (None, "territory", "recovery"):
+        mj = {"type": "eliminate_rings_from_stack", "player": 1, "to": _pos((2, 0, -2))}
+        if ctx:
+            mj["eliminationContext"] = ctx
+        with pytest.raises(InteropError, match="not legal here"):
+            move_from_json(board, bare.copy(), mj, strict=False)
+    # a move that names the territory context needs a stack player 1 controls
+    mj = {"type": "eliminate_rings_from_stack", "player": 1, "to": _pos((0, 0, 0)), "eliminationContext": "territory"}
+    with pytest.raises(InteropError, match="not legal here"):
+        move_from_json(board, bare.copy(), mj, strict=False)
+
+
 def test_recovery_slide_carries_what_ringrift_applies():
     # Player 1 controls no stack, has a buried ring and markers 0-2,4 on row 0 (square8 2p: lines of 4).
     st = _state("square8", [((5, 5), [1, 2]), ((6, 6), [2, 2])], phase="movement", hands=(0, 5),
