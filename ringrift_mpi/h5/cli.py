@@ -19,15 +19,12 @@ from .targets import Entry, expand, human_size
 PROG = "ringrift-h5"
 
 
-class Failed(Exception):
-    """One line already printed per problem; exit 1."""
-
-
 def _err(msg: str) -> None:
     print(f"{PROG}: {msg}", file=sys.stderr)
 
 
-def _entries(path: str, *, want_files: bool = False) -> tuple[bool, list[Entry]]:
+def _entries(path: str) -> tuple[bool, list[Entry]]:
+    """A path's files; a bad single file is its one-line error (exit 1)."""
     is_dir, entries = expand(path)
     if not is_dir:
         e = entries[0]
@@ -65,7 +62,8 @@ def cmd_ls(args) -> int:
     return 1 if bad else 0
 
 
-def _fmt_value(v, indent: str) -> list[str]:
+def _fmt_value(v) -> list[str]:
+    """A describer's value as lines: dicts on one line, long lists one item a line."""
     if isinstance(v, dict):
         return [", ".join(f"{k} {_scalar(x)}" for k, x in v.items())] if v else ["none"]
     if isinstance(v, list):
@@ -88,7 +86,7 @@ def format_info(d: dict) -> list[str]:
     width = max((len(k) for k in d), default=0)
     out = []
     for k, v in d.items():
-        vals = _fmt_value(v, "")
+        vals = _fmt_value(v)
         out.append(f"  {k:<{width}}  {vals[0]}")
         out += [f"  {'':<{width}}  {x}" for x in vals[1:]]
     return out
@@ -118,7 +116,7 @@ def cmd_info(args) -> int:
             try:
                 d = fn(e.path, e.fmt) if fn else e.fmt.describe(e.path)
             except StorageError as ex:
-                print(str(ex))
+                print(str(ex), file=sys.stdout if is_dir else sys.stderr)
                 bad += 1
                 continue
             print(f"{e.path}: {e.fmt.title}, {human_size(os.path.getsize(e.path))}")
@@ -150,38 +148,31 @@ def cmd_validate(args) -> int:
 
 # --- verbs that take one file (or the one file in a directory that has them) -----------------
 
-def _pick(path: str, verb: str) -> Entry:
-    """The file a single-file verb means: the file itself, or the one file of a directory that has
-    the verb."""
+def _candidates(path: str, verb: str) -> tuple[list[Entry], list[str]]:
+    """The files of ``path`` that have ``verb`` (the file itself, or those of a directory), and
+    the damaged files among the rest (a directory's foreign files are left out)."""
     is_dir, entries = _entries(path)
     if not is_dir:
         e = entries[0]
         if dispatch.handler(verb, e.fmt.name) is None:
             raise NotApplicable(dispatch.refusal(verb, e.path, e.fmt.title))
-        return e
-    for e in entries:
-        if e.error and not e.other:
-            raise StorageError(e.error)
+        return [e], []
     have = [e for e in entries if e.fmt is not None and dispatch.handler(verb, e.fmt.name)]
+    damaged = [e.error for e in entries if e.error and not e.other]
     if not have:
+        if damaged:  # perhaps the very file that was meant
+            raise StorageError(damaged[0])
         raise NotApplicable(dispatch.nothing_here(verb, path))
+    return have, damaged
+
+
+def _pick(path: str, verb: str) -> Entry:
+    """The file a single-file verb means: the file itself, or the one file of a directory that has
+    the verb."""
+    have, _ = _candidates(path, verb)
     if len(have) > 1:
         raise NotApplicable(f"{path}: several files could be meant ({', '.join(e.name for e in have)}): name one")
     return have[0]
-
-
-def _multi(path: str, verb: str) -> list[Entry]:
-    """Every file of ``path`` that has ``verb`` (a directory), or the file itself."""
-    is_dir, entries = _entries(path)
-    if not is_dir:
-        return [_pick(path, verb)]
-    for e in entries:
-        if e.error and not e.other:
-            raise StorageError(e.error)
-    have = [e for e in entries if e.fmt is not None and dispatch.handler(verb, e.fmt.name)]
-    if not have:
-        raise NotApplicable(dispatch.nothing_here(verb, path))
-    return have
 
 
 def _selection(args) -> Selection:
@@ -204,21 +195,28 @@ def cmd_show(args) -> int:
 
 
 def cmd_stats(args) -> int:
+    bad = 0
     for path in args.paths:
-        for e in _multi(path, "stats"):
+        have, damaged = _candidates(path, "stats")
+        for e in have:
             print(dispatch.handler("stats", e.fmt.name)(e.path, e.fmt))
-    return 0
+        for msg in damaged:
+            _err(msg)
+        bad += len(damaged)
+    return 1 if bad else 0
 
 
 def cmd_plot(args) -> int:
-    entries = _multi(args.path, "plot")
-    if args.out and len(entries) > 1:
-        raise NotApplicable(f"{args.path}: -o names one file but {len(entries)} files here have plots")
-    for e in entries:
+    have, damaged = _candidates(args.path, "plot")
+    if args.out and len(have) > 1:
+        raise NotApplicable(f"{args.path}: -o names one file but {len(have)} files here have plots")
+    for e in have:
         out = args.out or os.path.splitext(e.path)[0] + ".png"
         what = dispatch.handler("plot", e.fmt.name)(e.path, e.fmt, out)
         print(f"{out}: {what}")
-    return 0
+    for msg in damaged:
+        _err(msg)
+    return 1 if damaged else 0
 
 
 def cmd_export_json(args) -> int:

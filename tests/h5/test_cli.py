@@ -164,6 +164,12 @@ def test_bad_files_give_one_line_and_exit_1(sample_files, run_dir, tmp_path, cap
     rc, out, err = h5(capsys, "validate", d)
     problems = [ln for ln in out.splitlines() if "not checked" not in ln]
     assert rc == 1 and len(problems) == 1 and "trunc.h5: truncated" in problems[0], out
+    rc, out, err = h5(capsys, "show", d, "--index", "0")  # the damaged file may be the one meant
+    assert rc == 1 and "trunc.h5: truncated" in _one_line(err), err
+    # a sound run file beside it is still plotted and summed up; the damaged one is named, exit 1
+    shutil.copy(run, d / "run.h5")
+    rc, out, err = h5(capsys, "stats", d)
+    assert rc == 1 and out.startswith(f"{d}/run.h5: 2 generation(s)") and "trunc.h5: truncated" in _one_line(err)
 
 
 def test_validate_prints_one_line_per_problem(sample_files, tmp_path, capsys):
