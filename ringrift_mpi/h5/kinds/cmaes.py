@@ -12,6 +12,7 @@ from ..dispatch import companion, handles
 companion("cmaes.log", "the CMA-ES job's log, every line it printed")
 companion("config.json", "the effective configuration, for people")
 companion("run.lock", "the run-directory lock (names the last job that held it)")
+companion("run.png", "the run drawn by ringrift-h5 plot")
 
 
 def _last_log_line(run_path: str) -> str | None:
