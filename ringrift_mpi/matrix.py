@@ -291,6 +291,9 @@ def build_parser() -> argparse.ArgumentParser:
     what.add_argument("--name", action="store_true", help="print the matrix's name, or with --row the row's name")
     what.add_argument("--print-config", action="store_true", help="print row K's complete job config (TOML)")
     what.add_argument("--write-config", metavar="FILE", help="write row K's complete job config to FILE (atomic)")
+    what.add_argument("--prepare", metavar="RUNS",
+                      help="write row K's config to RUNS/<matrix name>/<row name>/job.toml and print that run "
+                           "directory (what a Slurm array task does first)")
     what.add_argument("--merge", metavar="RUNS", help="merge RUNS/<row name>/profile.json of every row into --out")
     ap.add_argument("--out", metavar="FILE", help=f"with --merge: the trained-profiles file (default RUNS/{MERGED_NAME})")
     return ap
@@ -300,9 +303,9 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         m = Matrix(args.matrix)
-        needs_row = args.print_config or args.write_config
+        needs_row = args.print_config or args.write_config or args.prepare
         if needs_row and args.row is None:
-            raise MatrixError("--print-config and --write-config need --row K")
+            raise MatrixError("--print-config, --write-config and --prepare need --row K")
         if args.count:
             print(len(m.rows))
         elif args.name:
@@ -311,6 +314,10 @@ def main(argv=None) -> int:
             sys.stdout.write(config_toml(m, args.row))
         elif args.write_config:
             write_config(m, args.row, args.write_config)
+        elif args.prepare:
+            run_dir = os.path.join(args.prepare, m.name, m.row(args.row).name)
+            write_config(m, args.row, os.path.join(run_dir, "job.toml"))
+            print(run_dir)
         elif args.merge:
             out = args.out or os.path.join(args.merge, MERGED_NAME)
             ids = merge(m, args.merge, out)
