@@ -11,7 +11,8 @@
 #                      proxies through srun)
 #   RINGRIFT_SRUN_ARGS extra srun arguments for the job step (e.g. --cpu-bind=cores)
 #   RINGRIFT_NUMBA_CACHE  numba's on-disk cache; default /scratch/$USER/numba-cache where /scratch
-#                      exists (node-local NVMe on the cluster), else numba's own place (__pycache__)
+#                      exists (node-local disk on the cluster), else numba's own place (__pycache__);
+#                      "default" = numba's own place always
 #
 # Open MPI's pip wheel (not the cluster's) under srun --mpi=pmix also needs PMIX_SECURITY_MODE=native.
 
@@ -35,7 +36,7 @@ rr_setup() {
     if [ -z "${RINGRIFT_NUMBA_CACHE:-}" ] && [ -d /scratch ] && [ -w /scratch ]; then
         RINGRIFT_NUMBA_CACHE=/scratch/${USER:-$(id -un)}/numba-cache
     fi
-    if [ -n "${RINGRIFT_NUMBA_CACHE:-}" ]; then
+    if [ -n "${RINGRIFT_NUMBA_CACHE:-}" ] && [ "$RINGRIFT_NUMBA_CACHE" != default ]; then
         export NUMBA_CACHE_DIR=$RINGRIFT_NUMBA_CACHE
     fi
     RINGRIFT_LAUNCH=${RINGRIFT_LAUNCH:-pmix}

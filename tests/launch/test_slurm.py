@@ -6,9 +6,11 @@ profile of an uninterrupted run. Skipped, with the reason, where no Slurm could 
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -62,6 +64,7 @@ def slurm_env():
     # this Python's environment first: its python and the MPICH wheel's mpiexec, exported to the jobs
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env["PATH"]
     env["RINGRIFT_HOME"] = str(ROOT)
+    env["RINGRIFT_NUMBA_CACHE"] = "default"  # the cache the rest of the suite already filled
     return env
 
 
@@ -100,7 +103,8 @@ FINAL = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEM
 
 
 def _submit_matrix(env, matrix: Path, runs: Path, logs: Path, **extra) -> dict[str, str]:
-    env = dict(env, RINGRIFT_MATRIX=str(matrix), RINGRIFT_RUNS=str(runs), RINGRIFT_LOGS=str(logs), **extra)
+    env = dict(env, RINGRIFT_MATRIX=str(matrix), RINGRIFT_RUNS=str(runs), RINGRIFT_LOGS=str(logs))
+    env.update(extra)
     logs.mkdir(parents=True, exist_ok=True)  # sbatch does not create the folder of --output
     out = _run(env, "sbatch", "--parsable", f"--output={logs}/%x_%A_%a.out", "slurm/full_matrix.sh")
     sub = out.strip().split(";")[0]
@@ -115,9 +119,22 @@ def _logs(logs: Path) -> str:
     return "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in sorted(logs.glob("*.out")))
 
 
+def _seed_numba_cache(cache: Path) -> None:
+    """A node-local cache as the warm-up step leaves it: numba's files for kernels/, copied (no recompiling)."""
+    src = ROOT / "kernels" / "__pycache__"
+    # numba's layout under NUMBA_CACHE_DIR (caching._CacheLocator.get_suitable_cache_subpath)
+    folder = str((ROOT / "kernels").resolve())
+    dest = cache / f"kernels_{hashlib.sha1(folder.encode()).hexdigest()}"
+    dest.mkdir(parents=True)
+    for f in list(src.glob("*.nbi")) + list(src.glob("*.nbc")):
+        shutil.copy2(f, dest / f.name)
+
+
 def test_full_matrix_smoke_end_to_end(slurm_env, tmp_path):
     runs, logs = tmp_path / "runs", tmp_path / "logs"
-    ids = _submit_matrix(slurm_env, SMOKE, runs, logs, RINGRIFT_LAUNCH="pmi2", RINGRIFT_NTASKS="1")
+    _seed_numba_cache(tmp_path / "numba")  # the node-local cache path: warmed by one process per node
+    ids = _submit_matrix(slurm_env, SMOKE, runs, logs, RINGRIFT_LAUNCH="pmi2", RINGRIFT_NTASKS="1",
+                         RINGRIFT_NUMBA_CACHE=str(tmp_path / "numba"))
     assert ids["ROWS"] == "12"
     _wait(slurm_env, ids["MERGE_JOB"], lambda st: all(s in FINAL for s in st.values()), 420,
           "the merge job (after the 12 array tasks)")
@@ -137,6 +154,8 @@ def test_full_matrix_smoke_end_to_end(slurm_env, tmp_path):
         row_profile = PR.load_profile(runs / "smoke" / r.name / "profile.json")
         assert ps.profiles[r.profile_id].weights == row_profile.weights
         assert raw["training_metadata"][r.profile_id]["board"] == r.board
+    task_log = (logs / f"rr-cmaes_{ids['ARRAY_JOB']}_0.out").read_text()
+    assert "warming numba's cache" in task_log and "now: warm" in task_log, task_log
 
 
 @pytest.fixture(scope="module")
