@@ -15,6 +15,7 @@ cmd=${1:-}; dir=${2:-}
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$dir/pcluster"
 dir=$(cd "$dir" && pwd)
+chmod 0755 "$dir"  # mktemp -d makes it 0700: munged runs as user munge and must reach its files below
 pc=$dir/pcluster
 
 if [ "$cmd" = down ]; then

@@ -72,6 +72,8 @@ export PATH="$PATH:$SBIN"
 mkdir -p "$dir/munge" "$dir/run" "$dir/log" "$dir/ctld" "$dir/spool"
 chmod 0755 "$dir"
 chown munge:munge "$dir/munge" 2>/dev/null || skip "no 'munge' user (the munge package did not install it)"
+runuser -u munge -- test -x "$dir/munge" 2>/dev/null \
+    || skip "user munge cannot reach $dir/munge: a folder above it is not searchable by others (chmod o+x)"
 # munged wants its socket folder reachable by all (clients: the Slurm daemons and job users)
 chmod 0711 "$dir/munge"
 if [ ! -s "$dir/munge/munge.key" ]; then

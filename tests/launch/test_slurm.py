@@ -181,12 +181,13 @@ def _generations_done(run_dir: Path) -> int:
         return 0
 
 
-@pytest.mark.parametrize("how", ["scontrol-requeue", "usr1-before-time-limit"])
-def test_requeued_task_resumes_to_the_same_profile(slurm_env, requeue_reference, tmp_path, how):
+@pytest.mark.parametrize("how, launch", [("scontrol-requeue", "mpiexec"), ("usr1-before-time-limit", "pmi2")])
+def test_requeued_task_resumes_to_the_same_profile(slurm_env, requeue_reference, tmp_path, how, launch):
     matrix, ref = requeue_reference
     runs, logs = tmp_path / "runs", tmp_path / "logs"
-    # two ranks under mpiexec: the MPICH wheel's Hydra inside the batch job
-    ids = _submit_matrix(slurm_env, matrix, runs, logs, RINGRIFT_LAUNCH="mpiexec", RINGRIFT_NTASKS="2")
+    # two ranks, started by the MPICH wheel's Hydra (mpiexec) or by srun --mpi=pmi2: USR1 reaches
+    # them through srun's own signal forwarding then
+    ids = _submit_matrix(slurm_env, matrix, runs, logs, RINGRIFT_LAUNCH=launch, RINGRIFT_NTASKS="2")
     task = f"{ids['ARRAY_JOB']}_0"
     run_dir = runs / "requeue" / "square8_2p"
     t0 = time.time()
@@ -216,3 +217,19 @@ def test_requeued_task_resumes_to_the_same_profile(slurm_env, requeue_reference,
     assert got.weights == ref.weights and got.fitness == ref.fitness and got.generation == ref.generation
     merged = PR.load_profiles(runs / "requeue" / "trained_heuristic_profiles.json")
     assert merged.profiles["heuristic_v1_sq8_2p"].weights == ref.weights
+
+
+def test_failed_row_cancels_the_merge(slurm_env, tmp_path):
+    """afterok + --kill-on-invalid-dep: a failing task leaves no merge job pending forever."""
+    mf = tmp_path / "fail.toml"
+    mf.write_text(REQUEUE_MATRIX.replace('name = "requeue"', 'name = "fail"'))
+    runs, logs = tmp_path / "runs", tmp_path / "logs"
+    # the job's own fault injection: rank 0 raises in its first task
+    ids = _submit_matrix(slurm_env, mf, runs, logs, RINGRIFT_LAUNCH="pmi2", RINGRIFT_NTASKS="1",
+                         RINGRIFT_FAULT_RANK="0")
+    task = f"{ids['ARRAY_JOB']}_0"
+    _wait(slurm_env, ids["MERGE_JOB"], lambda st: all(s in FINAL for s in st.values()), 120, "the merge job")
+    assert _states(slurm_env, task)[task] == "FAILED", _logs(logs)
+    assert _states(slurm_env, ids["MERGE_JOB"])[ids["MERGE_JOB"]] == "CANCELLED"
+    assert "fault injected on rank 0" in _logs(logs)
+    assert not (runs / "fail" / "trained_heuristic_profiles.json").exists()
