@@ -25,12 +25,14 @@ else HERE=${RINGRIFT_HOME:-$(cd "$(dirname "$0")/.." && pwd)}; fi
 # shellcheck disable=SC1091
 source "$HERE/slurm/lib.sh" 2>/dev/null \
     || { echo "error: $HERE/slurm/lib.sh not found: run from the ringrift-mpi checkout or set RINGRIFT_HOME" >&2; exit 2; }
+# the matrix as given, relative to where this was started (else to the checkout); the jobs get
+# its absolute path, since they run in RINGRIFT_HOME
+MATRIX=${RINGRIFT_MATRIX:-jobs/matrix_full.toml}
+[ -e "$MATRIX" ] || [ ! -e "$HERE/$MATRIX" ] || MATRIX=$HERE/$MATRIX
+[ -e "$MATRIX" ] && MATRIX=$(cd "$(dirname "$MATRIX")" && pwd)/$(basename "$MATRIX")
 RINGRIFT_HOME=$HERE
 rr_setup
 trap 'rr_log "USR1: nothing to save (this job only submits)"' USR1
-
-MATRIX=${RINGRIFT_MATRIX:-jobs/matrix_full.toml}
-MATRIX=$(cd "$(dirname "$MATRIX")" && pwd)/$(basename "$MATRIX")  # the jobs run from RINGRIFT_HOME
 N=$(python -m ringrift_mpi.matrix --matrix "$MATRIX" --count) || exit 2
 NAME=$(python -m ringrift_mpi.matrix --matrix "$MATRIX" --name) || exit 2
 LOGS=${RINGRIFT_LOGS:-$RINGRIFT_HOME/logs}
