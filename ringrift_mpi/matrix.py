@@ -10,6 +10,7 @@ A matrix file::
 
     [matrix]
     name = "full"                       # runs/<name>/<board>_<n>p/
+    job = "cmaes"                       # whose config the rows are (JOB_CONFIGS; default cmaes)
     boards = ["square8", "square19", "hexagonal", "hex8"]
     players = [2, 3, 4]                 # rows: boards x players, in this order
     config = ""                         # optional base job config, relative to this file
@@ -44,7 +45,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .cmaes.config import BOARDS, CMAESConfig
-from .config import ConfigError
+from .config import Config, ConfigError
+
+# job name -> its config class: a matrix's rows are configs of one job (`[matrix] job`, default
+# cmaes); the self-play and training jobs join here, each with its own slurm/<job>.sbatch
+JOB_CONFIGS: dict[str, type[Config]] = {"cmaes": CMAESConfig}
 
 # RingRift's run_cmaes_optimization.py: applied-move cap by player count (a capped game is a draw)
 MAX_MOVES_BY_PLAYERS = {2: 200, 3: 500, 4: 500}
@@ -118,10 +123,14 @@ class Matrix:
         m = data.get("matrix")
         if not isinstance(m, dict):
             raise MatrixError(f"{path}: missing [matrix] table (name, boards, players)")
-        bad = set(m) - {"name", "boards", "players", "config", "description"}
+        bad = set(m) - {"name", "job", "boards", "players", "config", "description"}
         if bad:
             raise MatrixError(f"{path}: [matrix]: unknown key(s) {', '.join(sorted(bad))} "
-                              "(known: name, boards, players, config, description)")
+                              "(known: name, job, boards, players, config, description)")
+        self.job_name = m.get("job", "cmaes")
+        if self.job_name not in JOB_CONFIGS:
+            raise MatrixError(f"{path}: matrix.job: unknown job {self.job_name!r} (known: {', '.join(JOB_CONFIGS)})")
+        self.config_cls = JOB_CONFIGS[self.job_name]
         self.name = m.get("name") or os.path.splitext(os.path.basename(path))[0]
         if not isinstance(self.name, str) or not self.name.replace("-", "_").isidentifier():
             raise MatrixError(f"{path}: matrix.name must be a plain name (letters, digits, _ and -), got {self.name!r}")
@@ -171,12 +180,12 @@ class Matrix:
             raise MatrixError(f"{self.path}: row {k} out of range (the matrix has rows 0-{len(self.rows) - 1})")
         return self.rows[k]
 
-    def config(self, k: int) -> CMAESConfig:
+    def config(self, k: int) -> Config:
         """Row k's effective job config (environment overrides left to the job itself)."""
         r = self.row(k)
         where = f"{self.path}: row {k} ({r.name})"
         try:
-            cfg = CMAESConfig.load(self.base, env={}, overrides=self._rounded(r))
+            cfg = self.config_cls.load(self.base, env={}, overrides=self._rounded(r))
         except ConfigError as e:
             raise MatrixError(f"{where}: {e}") from None
         except ValueError as e:  # "section.key" without a dot and the like
@@ -184,7 +193,8 @@ class Matrix:
         return cfg
 
     def _rounded(self, r: Row) -> dict[str, Any]:
-        base = CMAESConfig.load(self.base, env={}, overrides=None) if self.base else CMAESConfig.defaults()
+        base = (self.config_cls.load(self.base, env={}, overrides=None) if self.base
+                else self.config_cls.defaults())
         ov = dict(r.overrides)
         for dotted in PER_SEAT_GAME_KEYS:
             sec, key = dotted.split(".")

@@ -84,6 +84,7 @@ def test_settings_precedence(tmp_path):
     ('[matrix]\nboards = ["square8"]\nplayers = [2]\n[board.square9.cmaes]\nsigma = 1\n', r"\[board\.square9\]"),
     ('[matrix]\nboards = ["square8"]\nplayers = [2]\nconfig = "nope.toml"\n', "nope.toml: cannot read"),
     ('[matrix\n', "not valid TOML"),
+    ('[matrix]\njob = "selfplai"\nboards = ["square8"]\nplayers = [2]\n', "matrix.job: unknown job 'selfplai'"),
 ])
 def test_bad_matrix_one_line(tmp_path, capsys, body, msg):
     mf = tmp_path / "bad.toml"
