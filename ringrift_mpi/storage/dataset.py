@@ -696,6 +696,8 @@ def read(path: str) -> Dataset:
 
 
 DATASET = register(Format(DATASET_FORMAT, DATASET_VERSION, "self-play dataset", "hdf5", __name__, read,
-                          validate_dataset, describe, stores_states=True))
+                          validate_dataset, describe, stores_states=True,
+                          files="a self-play shard (`shards/*.h5`) or `merge`'s output (cell facts of kernel states)"))
 INDEX = register(Format(INDEX_FORMAT, INDEX_VERSION, "self-play dataset index", "hdf5", __name__, read,
-                        validate_index, describe, stores_states=True))
+                        validate_index, describe, stores_states=True,
+                        files="`dataset.h5`: virtual datasets over a self-play run's shards"))

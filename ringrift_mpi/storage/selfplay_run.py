@@ -57,4 +57,4 @@ def describe_run(path: str) -> dict:
 
 
 RUN = register(Format(RUN_FORMAT, RUN_VERSION, "self-play run record", "json", __name__, read_run, validate_run,
-                      describe_run))
+                      describe_run, files="`selfplay.json`"))
