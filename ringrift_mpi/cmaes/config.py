@@ -22,7 +22,8 @@ class GameSection:
     eval_randomness: float = -1.0  # epsilon; -1 = RingRift's: 0.02 with 2 players, 0 with 3-4
     eval_mode: str = "auto"       # full | light | auto (the board's training mode)
     opening_random_plies: int = 0  # uniformly random moves before the heuristics take over
-    state_pool: str = ""          # pool.h5 of start positions (ringrift_mpi.storage.pool); "" = initial position
+    state_pool: str = ""          # pool.h5 of start positions; "default": the shipped pool of the board and
+                                  # player count (ringrift_mpi.statepool); "" = the initial position
 
 
 @dataclass
@@ -109,6 +110,14 @@ class CMAESConfig(Config):
     def epsilon(self) -> float:
         e = self.game.eval_randomness
         return (0.02 if self.game.players == 2 else 0.0) if e == -1.0 else e
+
+    @property
+    def pool_path(self) -> str:
+        """game.state_pool as a file ("default": the shipped pool for the board and player count)."""
+        if self.game.state_pool == "default":
+            from ..statepool import default_pool
+            return default_pool(self.game.board, self.game.players)
+        return self.game.state_pool
 
     @property
     def mode_name(self) -> str:

@@ -27,6 +27,7 @@ import time
 import numpy as np
 
 from ..config import ConfigError
+from ..mpi.driver import DONE, ERROR, STOP, finish, follow, lead
 from ..mpi.farm import run_tasks
 from ..mpi.world import Reporter, StopSignals, abort_on_exception, check_world, get_comm, warm_numba
 from ..storage import StorageError, write_json_atomic
@@ -114,7 +115,7 @@ class Driver:
         self.pool = None
         if cfg.game.state_pool:
             from ..storage.pool import read_pool
-            self.pool = read_pool(cfg.game.state_pool, cfg.game.board, cfg.game.players)
+            self.pool = read_pool(cfg.pool_path, cfg.game.board, cfg.game.players)
 
     # --- records -------------------------------------------------------------------------
     def open_records(self) -> RunRecord:
@@ -128,7 +129,7 @@ class Driver:
                              "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
         digest = "" if self.pool is None else hashlib.sha256(self.pool.tobytes()).hexdigest()
         if rec.attrs.setdefault("state_pool_sha256", digest) != digest:
-            raise StorageError(f"{self.cfg.game.state_pool}: the state pool changed since this run started "
+            raise StorageError(f"{self.cfg.pool_path}: the state pool changed since this run started "
                                "(its sha256 differs from run.h5's state_pool_sha256); use a new --run-dir")
         sessions = json.loads(rec.attrs.get("sessions", "[]"))
         sessions.append({"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "ranks": self.comm.size,
@@ -198,22 +199,18 @@ def _run(comm, cfg, run_dir, output, out, stop) -> int:
     rank = comm.rank
     warm_numba(comm, _warm, say=lambda line: print(line, file=out or sys.stdout, flush=True))
     if rank != 0:
-        while True:
-            cmd, payload = comm.bcast(None, root=0)
-            if cmd != "play":
-                return 0 if cmd != "error" else 2
-            _play(comm, payload, None, None, "", cfg.farm.prefetch)
+        return follow(comm, lambda match: _play(comm, match, None, None, "", cfg.farm.prefetch))
     try:
         rep = Reporter(comm, os.path.join(run_dir, "cmaes.log"), out)
     except OSError as e:
         print(f"error: {os.path.join(run_dir, 'cmaes.log')}: cannot write: {e.strerror or e}", file=sys.stderr)
-        comm.bcast(("error", None), root=0)
+        finish(comm, ERROR)
         return 2
     try:
         return _drive(comm, cfg, run_dir, output, rep, stop)
     except (ConfigError, StorageError) as e:
         rep.line(f"error: {e}")
-        comm.bcast(("error", None), root=0)
+        finish(comm, ERROR)
         return 2
     finally:
         rep.close()
@@ -255,7 +252,7 @@ def _drive(comm, cfg, run_dir, output, rep: Reporter, stop: StopSignals) -> int:
             X = opt.ask()
             Wc = opt.full(X)
             m = d.match(np.vstack([base[None, :], Wc]), it, gi, SALT_GENERATION, cfg.cmaes.games_per_eval)
-            comm.bcast(("play", m), root=0)
+            lead(comm, m)
             got = _play(comm, m, stop, rep, f"gen {rec.n_generations + 1}", cfg.farm.prefetch)
             if got is None:
                 return _stopped(comm, rep, stop, rec)
@@ -287,7 +284,7 @@ def _drive(comm, cfg, run_dir, output, rep: Reporter, stop: StopSignals) -> int:
         # against random players the baseline plays the same fresh games too, as the yardstick
         rows = [base, base, best] if vs_random else [base, best]
         m = d.match(np.vstack(rows), it, 0, SALT_EVAL, cfg.iterate.eval_games)
-        comm.bcast(("play", m), root=0)
+        lead(comm, m)
         got = _play(comm, m, stop, rep, "evaluation match", cfg.farm.prefetch)
         if got is None:
             return _stopped(comm, rep, stop, rec)
@@ -306,7 +303,7 @@ def _drive(comm, cfg, run_dir, output, rep: Reporter, stop: StopSignals) -> int:
                  f"{'random players' if vs_random else 'baseline'} over {games} fresh games: "
                  f"{int(t['wins'][b])} won, {int(t['draws'][b])} drawn, {int(t['losses'][b])} lost, "
                  f"score {score:.4f}{tail}")
-    comm.bcast(("done", None), root=0)
+    finish(comm, DONE)
     _write_profile(d, rec, output)
     rep.line(f"done: {rec.n_generations} generation(s); profile {os.path.join(run_dir, 'profile.json')}")
     return 0
@@ -336,7 +333,7 @@ def _write_profile(d: Driver, rec: RunRecord, output: str | None) -> None:
 
 
 def _stopped(comm, rep: Reporter, stop: StopSignals, rec: RunRecord) -> int:
-    comm.bcast(("stop", None), root=0)
+    finish(comm, STOP)
     rep.line(f"{stop.requested or 'stop'} received: stopping after generation {rec.n_generations} "
              "(checkpoint written); run the same command again to resume")
     return 0

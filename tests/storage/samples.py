@@ -76,6 +76,45 @@ def _profiles(d):
     return os.path.join(d, "profiles.json")
 
 
+def _selfplay_setup():
+    from ringrift_mpi.selfplay.config import SelfplayConfig
+    from ringrift_mpi.selfplay.play import Setup, load_seats, shard_attrs
+    cfg = SelfplayConfig.load(None, env={})
+    W, rows, hashes, table = load_seats(["default"], 2)
+    return cfg, Setup("square8", 2, 1, "full", 0.05, 0.0, 0, 600, True, 1, W, rows, hashes,
+                      attrs=shard_attrs(cfg, table))
+
+
+def _dataset(d):
+    from ringrift_mpi.selfplay.play import play_block
+    from ringrift_mpi.storage.dataset import write_dataset
+    _, setup = _selfplay_setup()
+    path = os.path.join(d, "s001-r0000-00000.h5")
+    write_dataset(path, setup.attrs, [play_block(setup, 0, 2)[0]], 64)
+    return path
+
+
+def _dataset_index(d):
+    """A run directory's index over two shards."""
+    from ringrift_mpi.selfplay.play import play_block
+    from ringrift_mpi.storage.dataset import build_index, write_dataset
+    _, setup = _selfplay_setup()
+    os.makedirs(os.path.join(d, "shards"), exist_ok=True)
+    for r in range(2):
+        write_dataset(os.path.join(d, "shards", f"s001-r{r:04d}-00000.h5"), setup.attrs,
+                      [play_block(setup, r, r + 1)[0]], 64)
+    build_index(d)
+    return os.path.join(d, "dataset.h5")
+
+
+def _selfplay_run(d):
+    from ringrift_mpi.storage.selfplay_run import write_run
+    cfg, setup = _selfplay_setup()
+    write_run(os.path.join(d, "selfplay.json"), cfg.to_dict(), cfg.config_hash(), {"default": setup.seat_hashes[0]},
+              [{"session": 1, "started": "2026-01-01T00:00:00+0000", "ranks": 2, "games_done": 0}])
+    return os.path.join(d, "selfplay.json")
+
+
 MAKERS = {
     "ringrift-mpi/cmaes-run": _run,
     "ringrift-mpi/cmaes-checkpoint": _checkpoint,
@@ -83,6 +122,9 @@ MAKERS = {
     "ringrift-mpi/bench": _bench,
     "ringrift/heuristic-profile": _profile,
     "ringrift/heuristic-profiles": _profiles,
+    "ringrift-mpi/selfplay-dataset": _dataset,
+    "ringrift-mpi/selfplay-index": _dataset_index,
+    "ringrift-mpi/selfplay-run": _selfplay_run,
 }
 
 

@@ -69,7 +69,8 @@ def test_registry_knows_every_format_and_identifies_files(tmp_path):
             "ringrift-mpi/bench", "ringrift/heuristic-profile", "ringrift/heuristic-profiles"} <= names
     for f in formats():
         assert f.container in ("hdf5", "json") and callable(f.read) and callable(f.validate) and callable(f.describe)
-    assert [f.name for f in formats() if f.stores_states] == ["ringrift-mpi/state-pool"]
+    assert [f.name for f in formats() if f.stores_states] == ["ringrift-mpi/selfplay-dataset",
+                                                               "ringrift-mpi/selfplay-index", "ringrift-mpi/state-pool"]
     rec = _record()
     write_run(str(tmp_path / "run.h5"), rec)
     write_checkpoint(str(tmp_path / "checkpoint.json"), rec, "abc", {"ranks": 1})
