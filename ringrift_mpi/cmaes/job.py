@@ -27,13 +27,13 @@ import time
 import numpy as np
 
 from ..config import ConfigError
+from ..evaluate.stats import fmt_elo, fmt_p, summarize
 from ..mpi.farm import run_tasks
 from ..mpi.world import Reporter, StopSignals, abort_on_exception, check_world, get_comm, warm_numba
 from ..storage import StorageError, write_json_atomic
 from ..storage.cmaes_run import RunRecord, load_for_resume, write_checkpoint, write_run
 from ..storage.lock import RunDirLock
 from .config import FLAGS, CMAESConfig
-from ..evaluate.stats import fmt_elo, fmt_p, summarize
 from .fitness import SALT_EVAL, SALT_GENERATION, Match, group_seeds, play_task, start_states, tally
 
 FAULT_ENV = "RINGRIFT_FAULT_RANK"  # testing aid: a rank number that raises in its first task
@@ -287,7 +287,7 @@ def _drive(comm, cfg, run_dir, output, rep: Reporter, stop: StopSignals) -> int:
             rep.line(f"gen {rec.n_generations:3d} (iter {it + 1}/{I}, {gi + 1}/{G})  best {t['fitness'].max():.4f}  "
                      f"mean {t['fitness'].mean():.4f}  sigma {opt.sigma:.4g}  games {t['games']}  "
                      f"{t['games'] / wall:.1f} games/s  {t['moves'] / wall:.0f} moves/s  {wall:.1f} s/gen  "
-                     + (f"capped {100 * t['capped'] / t['games']:.0f}%  " if t["capped"] else "")
+                     + (f"capped {100 * t['capped'] / t['games']:.1f}%  " if t["capped"] else "")
                      + f"ETA {_fmt_eta(left * per_gen)}")
         # the iteration's candidate, re-evaluated against its baseline on fresh games
         ks = [k for k in range(rec.n_generations) if rec.gens["iteration"][k] == it]

@@ -63,10 +63,16 @@ def test_a_profile_against_itself_scores_parity(board, players):
     weights, which only reorders near ties, stays within noise of it."""
     s = _settings(board, players, games=20 * players, plies=0 if players == 2 else 6)
     me = Player("me", "me", DEFAULT.copy())
-    r = _play(build_match(s, me, Player("default", "default", DEFAULT.copy()), None))
+    m = build_match(s, me, Player("default", "default", DEFAULT.copy()), None)
+    r = _play(m)
     assert r["sets_better"] == r["sets_worse"] == 0 and r["p_value"] == 1.0
     assert r["wins"] * players == r["wins"] + r["losses"], r  # exactly 1/N of decisive games
     assert abs(r["elo"]) < 1e-9
+    # the CMA-ES generation fitness (no mirror) of the same sets: the same score
+    from ringrift_mpi.cmaes.fitness import Match, play_task, tally
+    gen = Match(**{**m.__dict__, "mirror": False})
+    fit = tally(gen, gen.tasks(), [play_task(gen, t) for t in gen.tasks()])["fitness"][0]
+    assert fit == r["score"] == (r["wins"] + r["draws"] / 2) / r["games"]
     near = DEFAULT * (1 + 1e-6 * np.random.default_rng(3).standard_normal(59))
     r = _play(build_match(s, Player("near", "near", near), Player("default", "default", DEFAULT.copy()), None))
     decisive = r["wins"] + r["losses"]
