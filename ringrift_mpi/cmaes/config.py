@@ -46,6 +46,7 @@ class IterateSection:
     alpha: float = 0.01           # promotion needs the match's exact one-sided sign-test p-value below this
     promote_margin: float = 0.0   # and a match score (wins + draws/2) / games at least this (0: no minimum)
     candidate: str = "best"       # what plays the match: best (the highest generation fitness) | mean (CMA-ES's mean)
+    anchor: bool = True           # once something was promoted, the candidate must also beat cmaes.baseline
 
 
 @dataclass

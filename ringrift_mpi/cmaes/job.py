@@ -314,20 +314,39 @@ def _drive(comm, cfg, run_dir, output, rep: Reporter, stop: StopSignals) -> int:
         b = len(rows) - 2  # the candidate's row in the tally
         st = summarize(t["outcomes"][b], None if t["mirror"] is None else t["mirror"][b], cfg.game.players)
         score = float(t["fitness"][b])
-        promoted = (bool(st["p_value"] < cfg.iterate.alpha and score >= cfg.iterate.promote_margin)
+        # Anchor: once the incumbent is no longer the job's baseline, the candidate must beat that
+        # too. With 3-4 players strength is not transitive: a chain of promotions, each winning
+        # against its predecessor, drifted below the default it started from (docs/cmaes.md).
+        anchor = None
+        if cfg.iterate.anchor and ks and not vs_random and not np.array_equal(base, d.baseline0):
+            ma = d.match(np.vstack([d.baseline0, best]), it, 0, SALT_EVAL, cfg.iterate.eval_games,
+                         mirror=cfg.game.players > 2)
+            comm.bcast(("play", ma), root=0)
+            got = _play(comm, ma, stop, rep, "anchor match", cfg.farm.prefetch)
+            if got is None:
+                return _stopped(comm, rep, stop, rec)
+            ta = tally(ma, *got)
+            anchor = summarize(ta["outcomes"][0], None if ta["mirror"] is None else ta["mirror"][0],
+                               cfg.game.players)
+        promoted = (bool(st["p_value"] < cfg.iterate.alpha and score >= cfg.iterate.promote_margin
+                         and (anchor is None or anchor["p_value"] < cfg.iterate.alpha))
                     if ks and not vs_random else False)
         rec.add_iteration(baseline=base, best=best, best_fitness=best_fit, eval_score=score,
                           eval_wins=t["wins"][b], eval_draws=t["draws"][b], eval_losses=t["losses"][b],
-                          eval_p=st["p_value"], promoted=int(promoted))
+                          eval_p=st["p_value"], anchor_p=float("nan") if anchor is None else anchor["p_value"],
+                          promoted=int(promoted))
         d.save(rec)
         what = "CMA-ES mean" if cfg.iterate.candidate == "mean" else f"best candidate (fitness {best_fit:.4f})"
         if vs_random:
             tail = f"; the baseline on the same games: {float(t['fitness'][0]):.4f}"
         else:
             margin = f", score >= {cfg.iterate.promote_margin}" if cfg.iterate.promote_margin > 0 else ""
+            vs0 = ("" if anchor is None else f"; vs the job's baseline: score {anchor['score']:.4f}, sets "
+                   f"{anchor['sets_better']} better / {anchor['sets_worse']} worse, p = {fmt_p(anchor['p_value'])}")
+            both = " in both matches" if anchor is not None else ""
             tail = (f" [{st['score_lo']:.3f}, {st['score_hi']:.3f}], Elo {fmt_elo(st['elo'])}, sets "
-                    f"{st['sets_better']} better / {st['sets_worse']} worse, p = {fmt_p(st['p_value'])} -> "
-                    f"{'promoted' if promoted else 'not promoted'} (needs p < {cfg.iterate.alpha:g}{margin})")
+                    f"{st['sets_better']} better / {st['sets_worse']} worse, p = {fmt_p(st['p_value'])}{vs0} -> "
+                    f"{'promoted' if promoted else 'not promoted'} (needs p < {cfg.iterate.alpha:g}{both}{margin})")
         mir = f" (+{st['mirror_games']} mirrored)" if st["mirror_games"] else ""
         rep.line(f"iteration {it + 1}/{I}: {what} vs {'random players' if vs_random else 'baseline'} over "
                  f"{st['games']} fresh games{mir}: {st['wins']} won, {st['draws']} drawn, {st['losses']} lost, "

@@ -164,7 +164,11 @@ def test_promotion_needs_the_exact_test(tmp_path, capsys, monkeypatch):
                            "--iterations", "2"]) == 0
     rec = read_run(str(tmp_path / "up" / "run.h5"))
     assert rec.iters["promoted"][0] == 1 and rec.iters["eval_p"][0] < 0.01, rec.iters
-    assert "-> promoted (needs p < 0.01)" in capsys.readouterr().out
+    # iteration 2 plays its incumbent (iteration 1's candidate) and the anchor, the job's baseline
+    assert np.isnan(rec.iters["anchor_p"][0]) and 0 <= rec.iters["anchor_p"][1] <= 1
+    out = capsys.readouterr().out
+    assert "-> promoted (needs p < 0.01)" in out and "vs the job's baseline: score" in out
+    assert ("-> promoted (needs p < 0.01 in both matches)" in out) == bool(rec.iters["promoted"][1]), out
     assert cmaes(common + ["--run-dir", str(tmp_path / "down"), "--baseline", str(default), "--start", zero]) == 0
     rec = read_run(str(tmp_path / "down" / "run.h5"))
     assert rec.iters["promoted"][0] == 0 and rec.iters["eval_p"][0] > 0.5

@@ -39,7 +39,7 @@ def _record(n_gen=2, n_cand=3) -> RunRecord:
                            fitness=wins / 8, wins=wins, draws=draws, losses=8 - wins, mean=rng.normal(size=59),
                            sigma=0.5, wall_s=1.0, games=8 * n_cand)
     rec.add_iteration(baseline=np.zeros(59), best=np.ones(59), best_fitness=0.5, eval_score=0.4, eval_wins=4,
-                      eval_draws=0, eval_losses=6, eval_p=0.8, promoted=0)
+                      eval_draws=0, eval_losses=6, eval_p=0.8, anchor_p=float('nan'), promoted=0)
     return rec
 
 
