@@ -27,6 +27,7 @@ import time
 import numpy as np
 
 from ..config import ConfigError
+from ..evaluate.stats import fmt_elo, fmt_p, summarize
 from ..mpi.driver import DONE, ERROR, STOP, finish, follow, lead
 from ..mpi.farm import run_tasks
 from ..mpi.world import Reporter, StopSignals, abort_on_exception, check_world, get_comm, warm_numba
@@ -109,6 +110,12 @@ class Driver:
                 raise ConfigError(f"{cfg.source}: cmaes.baseline: {e}") from None
         else:
             self.baseline0 = weights_array(BASE_V1_BALANCED_WEIGHTS)
+        self.start0 = self.baseline0
+        if cfg.cmaes.start:
+            try:
+                self.start0 = PR.load_profile(cfg.cmaes.start).array()
+            except (PR.ProfileError, OSError) as e:
+                raise ConfigError(f"{cfg.source}: cmaes.start: {e}") from None
         self.tuned = (list(range(59)) if cfg.cmaes.tune == "all"
                       else active_weight_indices(cfg.game.board, cfg.game.players, cfg.mode_name))
         self.games_per_task = max(1, cfg.farm.games_per_task // cfg.game.players)
@@ -151,19 +158,27 @@ class Driver:
                 b = rec.iters["best"][i]
         return np.array(b, np.float64)
 
-    def optimizer(self, baseline: np.ndarray, iteration: int):
+    def centre_for(self, rec: RunRecord, iteration: int) -> np.ndarray:
+        """Where an iteration's search starts: the last promoted candidate, or cmaes.start (the
+        baseline when none is given) while nothing has been promoted."""
+        if any(rec.iters["promoted"][i] for i in range(iteration)):
+            return self.baseline_for(rec, iteration)
+        return np.array(self.start0, np.float64)
+
+    def optimizer(self, centre: np.ndarray, iteration: int):
         from .optimizer import Optimizer
         c = self.cfg.cmaes
         seed = int(group_seeds(self.cfg.run.seed, iteration, -1, 0, 1)[0]) % (2 ** 31 - 2)
-        return Optimizer(baseline, self.tuned, sigma=c.sigma, relative=c.sigma_scale == "relative",
+        return Optimizer(centre, self.tuned, sigma=c.sigma, relative=c.sigma_scale == "relative",
                          popsize=c.population_size, bound=c.bound, seed=seed)
 
-    def match(self, W: np.ndarray, iteration: int, generation: int, salt: int, games: int) -> Match:
+    def match(self, W: np.ndarray, iteration: int, generation: int, salt: int, games: int,
+              mirror: bool = False) -> Match:
         g = self.cfg.game
         seeds = group_seeds(self.cfg.run.seed, iteration, generation, salt, games // g.players)
         return Match(g.board, g.players, self.cfg.mode_name, self.cfg.epsilon, g.max_moves, W,
                      start_states(g.board, g.players, seeds, g.opening_random_plies, self.pool), seeds,
-                     self.games_per_task, self.cfg.cmaes.opponent)
+                     max(1, self.games_per_task // (2 if mirror else 1)), self.cfg.cmaes.opponent, mirror)
 
 
 def _play(comm, match: Match, stop: StopSignals | None, rep: Reporter | None, label: str, prefetch: int):
@@ -237,7 +252,7 @@ def _drive(comm, cfg, run_dir, output, rep: Reporter, stop: StopSignals) -> int:
     gens_this_session = 0
     for it in range(rec.n_iterations, I):
         base = d.baseline_for(rec, it)
-        opt = d.optimizer(base, it)
+        opt = d.optimizer(d.centre_for(rec, it), it)
         done_here = [k for k in range(rec.n_generations) if rec.gens["iteration"][k] == it]
         for k in done_here:  # exact replay of the recorded generations
             X = opt.ask()
@@ -268,9 +283,10 @@ def _drive(comm, cfg, run_dir, output, rep: Reporter, stop: StopSignals) -> int:
             per_gen = (time.perf_counter() - t_run) / gens_this_session
             rep.line(f"gen {rec.n_generations:3d} (iter {it + 1}/{I}, {gi + 1}/{G})  best {t['fitness'].max():.4f}  "
                      f"mean {t['fitness'].mean():.4f}  sigma {opt.sigma:.4g}  games {t['games']}  "
-                     f"{t['games'] / wall:.1f} games/s  {t['moves'] / wall:.0f} moves/s  "
-                     f"ETA {_fmt_eta(left * per_gen)}")
-        # the iteration's best candidate, re-evaluated against its baseline
+                     f"{t['games'] / wall:.1f} games/s  {t['moves'] / wall:.0f} moves/s  {wall:.1f} s/gen  "
+                     + (f"capped {100 * t['capped'] / t['games']:.1f}%  " if t["capped"] else "")
+                     + f"ETA {_fmt_eta(left * per_gen)}")
+        # the iteration's candidate, re-evaluated against its baseline on fresh games
         ks = [k for k in range(rec.n_generations) if rec.gens["iteration"][k] == it]
         if not ks:
             best, best_fit = base.copy(), float("nan")
@@ -278,30 +294,59 @@ def _drive(comm, cfg, run_dir, output, rep: Reporter, stop: StopSignals) -> int:
             flat = [(rec.gens["fitness"][k][j], -k, -j) for k in ks for j in range(len(rec.gens["fitness"][k]))]
             f, nk, nj = max(flat)
             best, best_fit = np.array(rec.gens["candidates"][-nk][-nj]), float(f)
+            if cfg.iterate.candidate == "mean":
+                best = np.array(rec.gens["mean"][ks[-1]])
         if stop.requested:
             return _stopped(comm, rep, stop, rec)
         vs_random = cfg.cmaes.opponent == "random"
         # against random players the baseline plays the same fresh games too, as the yardstick
         rows = [base, base, best] if vs_random else [base, best]
-        m = d.match(np.vstack(rows), it, 0, SALT_EVAL, cfg.iterate.eval_games)
+        m = d.match(np.vstack(rows), it, 0, SALT_EVAL, cfg.iterate.eval_games,
+                    mirror=cfg.game.players > 2 and not vs_random)
         lead(comm, m)
         got = _play(comm, m, stop, rep, "evaluation match", cfg.farm.prefetch)
         if got is None:
             return _stopped(comm, rep, stop, rec)
         t = tally(m, *got)
-        b = len(rows) - 2  # the best candidate's row in the tally
+        b = len(rows) - 2  # the candidate's row in the tally
+        st = summarize(t["outcomes"][b], None if t["mirror"] is None else t["mirror"][b], cfg.game.players)
         score = float(t["fitness"][b])
-        promoted = bool(score >= cfg.iterate.promote_margin) if ks and not vs_random else False
+        # Anchor: once the incumbent is no longer the job's baseline, the candidate must beat that
+        # too. With 3-4 players strength is not transitive: a chain of promotions, each winning
+        # against its predecessor, drifted below the default it started from (docs/cmaes.md).
+        anchor = None
+        if cfg.iterate.anchor and ks and not vs_random and not np.array_equal(base, d.baseline0):
+            ma = d.match(np.vstack([d.baseline0, best]), it, 0, SALT_EVAL, cfg.iterate.eval_games,
+                         mirror=cfg.game.players > 2)
+            lead(comm, ma)
+            got = _play(comm, ma, stop, rep, "anchor match", cfg.farm.prefetch)
+            if got is None:
+                return _stopped(comm, rep, stop, rec)
+            ta = tally(ma, *got)
+            anchor = summarize(ta["outcomes"][0], None if ta["mirror"] is None else ta["mirror"][0],
+                               cfg.game.players)
+        promoted = (bool(st["p_value"] < cfg.iterate.alpha and score >= cfg.iterate.promote_margin
+                         and (anchor is None or anchor["p_value"] < cfg.iterate.alpha))
+                    if ks and not vs_random else False)
         rec.add_iteration(baseline=base, best=best, best_fitness=best_fit, eval_score=score,
                           eval_wins=t["wins"][b], eval_draws=t["draws"][b], eval_losses=t["losses"][b],
+                          eval_p=st["p_value"], anchor_p=float("nan") if anchor is None else anchor["p_value"],
                           promoted=int(promoted))
         d.save(rec)
-        games = t["games"] // (b + 1)
-        tail = (f"; the baseline on the same games: {float(t['fitness'][0]):.4f}" if vs_random else
-                f" -> {'promoted' if promoted else 'not promoted'} (margin {cfg.iterate.promote_margin})")
-        rep.line(f"iteration {it + 1}/{I}: best candidate (fitness {best_fit:.4f}) vs "
-                 f"{'random players' if vs_random else 'baseline'} over {games} fresh games: "
-                 f"{int(t['wins'][b])} won, {int(t['draws'][b])} drawn, {int(t['losses'][b])} lost, "
+        what = "CMA-ES mean" if cfg.iterate.candidate == "mean" else f"best candidate (fitness {best_fit:.4f})"
+        if vs_random:
+            tail = f"; the baseline on the same games: {float(t['fitness'][0]):.4f}"
+        else:
+            margin = f", score >= {cfg.iterate.promote_margin}" if cfg.iterate.promote_margin > 0 else ""
+            vs0 = ("" if anchor is None else f"; vs the job's baseline: score {anchor['score']:.4f}, sets "
+                   f"{anchor['sets_better']} better / {anchor['sets_worse']} worse, p = {fmt_p(anchor['p_value'])}")
+            both = " in both matches" if anchor is not None else ""
+            tail = (f" [{st['score_lo']:.3f}, {st['score_hi']:.3f}], Elo {fmt_elo(st['elo'])}, sets "
+                    f"{st['sets_better']} better / {st['sets_worse']} worse, p = {fmt_p(st['p_value'])}{vs0} -> "
+                    f"{'promoted' if promoted else 'not promoted'} (needs p < {cfg.iterate.alpha:g}{both}{margin})")
+        mir = f" (+{st['mirror_games']} mirrored)" if st["mirror_games"] else ""
+        rep.line(f"iteration {it + 1}/{I}: {what} vs {'random players' if vs_random else 'baseline'} over "
+                 f"{st['games']} fresh games{mir}: {st['wins']} won, {st['draws']} drawn, {st['losses']} lost, "
                  f"score {score:.4f}{tail}")
     finish(comm, DONE)
     _write_profile(d, rec, output)
@@ -346,12 +391,14 @@ def _prepare(args, comm):
         cfg = CMAESConfig.load(args.config, overrides=_overrides(args))
         for w in cfg.warnings:
             print(w, file=sys.stderr)
-        if cfg.cmaes.baseline:  # before the numba warm-up, which can take minutes on a first run
-            from .. import profiles as PR
-            try:
-                PR.load_profile(cfg.cmaes.baseline)
-            except (PR.ProfileError, OSError) as e:
-                raise ConfigError(f"{cfg.source}: cmaes.baseline: {e}") from None
+        for key in ("baseline", "start"):  # before the numba warm-up, which can take minutes on a first run
+            path = getattr(cfg.cmaes, key)
+            if path:
+                from .. import profiles as PR
+                try:
+                    PR.load_profile(path)
+                except (PR.ProfileError, OSError) as e:
+                    raise ConfigError(f"{cfg.source}: cmaes.{key}: {e}") from None
         try:
             os.makedirs(args.run_dir, exist_ok=True)
         except OSError as e:

@@ -25,7 +25,7 @@ def record(n_gen=2, n_cand=3):
                            fitness=wins / 8, wins=wins, draws=draws, losses=8 - wins, mean=rng.normal(size=59),
                            sigma=0.5, wall_s=1.0, games=8 * n_cand)
     rec.add_iteration(baseline=np.zeros(59), best=np.ones(59), best_fitness=0.5, eval_score=0.4, eval_wins=4,
-                      eval_draws=0, eval_losses=6, promoted=0)
+                      eval_draws=0, eval_losses=6, eval_p=0.8, anchor_p=float("nan"), promoted=0)
     return rec
 
 
@@ -74,6 +74,22 @@ def _profiles(d):
     from ringrift_mpi.profiles import Profile, save_profiles
     save_profiles(os.path.join(d, "profiles.json"), {"a": Profile.from_array(np.arange(59, dtype=float))})
     return os.path.join(d, "profiles.json")
+
+
+def _evaluation(d):
+    from ringrift_mpi.evaluate.stats import summarize
+    from ringrift_mpi.storage.evaluation import write_evaluation
+    outcomes = np.array([[1.0, 0.0], [1.0, 0.5], [0.0, 1.0], [1.0, 1.0]])
+    res = {**summarize(outcomes, None, 2), "moves": 400, "capped": 0}
+    who = {"spec": "default", "label": "default", "source": "RingRift's default weights", "filled": 0,
+           "weights": None}
+    write_evaluation(os.path.join(d, "evaluation.json"), {
+        "created": "2026-12-06T00:00:00+0000", "command": "python -m ringrift_mpi.evaluate default --vs default",
+        "ranks": 1, "wall_s": 1.0, "settings": {"board": "square8", "players": 2, "mode": "full", "epsilon": 0.02,
+                                                 "max_moves": 200, "opening_random_plies": 0, "state_pool": "",
+                                                 "state_pool_sha256": "", "seed": 1, "games": 8},
+        "candidate": who, "results": [{"opponent": who, **res}]})
+    return os.path.join(d, "evaluation.json")
 
 
 def _selfplay_setup():
@@ -125,6 +141,7 @@ MAKERS = {
     "ringrift-mpi/selfplay-dataset": _dataset,
     "ringrift-mpi/selfplay-index": _dataset_index,
     "ringrift-mpi/selfplay-run": _selfplay_run,
+    "ringrift-mpi/evaluation": _evaluation,
 }
 
 
