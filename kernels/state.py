@@ -29,6 +29,12 @@ from numba import njit
 
 jit = njit(cache=True, nogil=True)
 
+# Files that store states (pool.h5, ...) carry this number and refuse other values on read.
+# Bump it whenever the meaning of a stored state changes: a slot, a table, the table order,
+# an encoding (phases, status) or the cell numbering of kernels/geometry.py.
+# tests/storage/test_layout.py pins a fingerprint of all that to this number.
+STATE_LAYOUT_VERSION = 1
+
 # phases (values are ours; names are RingRift's)
 RING_PLACEMENT, MOVEMENT, CAPTURE, CHAIN_CAPTURE = 0, 1, 2, 3
 LINE_PROCESSING, TERRITORY_PROCESSING, FORCED_ELIMINATION, GAME_OVER = 4, 5, 6, 7
@@ -166,6 +172,27 @@ def board_eliminated(s, p):
 def territory(s, p):
     """Spaces collapsed for p."""
     return s[s[O_TERR] + p]
+
+
+@jit
+def s_invariant(s):
+    """RingRift's progress measure S = M + C + E (RR-CANON-R191): markers, collapsed spaces, eliminated rings.
+
+    E is the game's running total (H_TOTAL_ELIM, RingRift's ``totalRingsEliminated``), which is what
+    RingRift's TS engine reads (``computeProgressSnapshot``), not the per-player or board-level
+    credits: a serialized state may carry those inconsistently, and only the total moves with every
+    elimination in both engines. No legal move lowers S; a movement or capture raises it.
+    """
+    n = s[H_N]
+    mk = s[O_MARK]
+    co = s[O_COLL]
+    k = 0
+    for c in range(n):
+        if s[mk + c] > 0:
+            k += 1
+        if s[co + c] > 0:
+            k += 1
+    return k + s[H_TOTAL_ELIM]
 
 
 # --- ring-pool stack operations ----------------------------------------------

@@ -24,7 +24,6 @@ games/s and decisions/s as multiples of RingRift's.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import subprocess
@@ -163,14 +162,14 @@ def compile_times() -> dict:
 
 
 def bench_config(mode: str, board: str, players: int, games: int, seed: int, max_moves: int,
-                 check: bool) -> dict:
+                 check: bool, clock: Callable[[], float] = time.perf_counter) -> dict:
     b = G.board_id(board)
     run = MODES[mode]
     run(b, players, np.array([seed], np.int64), max_moves, check)  # compile / warm up
     seeds = np.arange(games, dtype=np.int64) + seed * 1_000_000
-    t = time.perf_counter()
+    t = clock()
     r = run(b, players, seeds, max_moves, check)
-    dt = time.perf_counter() - t
+    dt = clock() - t
     moves = int(r.moves.sum())
     wins = {str(p): int((r.winner == p).sum()) for p in range(1, players + 1)}
     ref = REFERENCE.get((mode, board, players))
@@ -197,17 +196,8 @@ def _key(r: dict) -> str:
 
 
 def write_json(path: str, data: dict) -> None:
-    d = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".bench-", suffix=".json", dir=d)
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f, indent=1, sort_keys=True)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    from .storage.json_formats import write_bench
+    write_bench(path, data)
 
 
 def _parse_list(text: str, conv, what: str, allowed=None) -> list:
@@ -230,11 +220,13 @@ def _parse_list(text: str, conv, what: str, allowed=None) -> list:
 
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="ringrift-bench", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--mode", default="random", choices=sorted(MODES), help="move policy (default random)")
+    ap.add_argument("--mode", default="random", choices=sorted(MODES) + ["selfplay"],
+                    help="move policy (default random); selfplay: the self-play job's positions/s, write share, "
+                         "encoding cost and dataset size per board (ringrift_mpi/selfplay/bench.py)")
     ap.add_argument("--boards", default=",".join(BOARDS),
                     type=lambda t: _parse_list(t, str, "board", G.BOARD_NAMES), help="comma-separated boards")
-    ap.add_argument("--players", default="2,3,4", type=lambda t: _parse_list(t, int, "player count", (2, 3, 4)),
-                    help="comma-separated player counts")
+    ap.add_argument("--players", default=None, type=lambda t: _parse_list(t, int, "player count", (2, 3, 4)),
+                    help="comma-separated player counts (default 2,3,4; --mode selfplay: 2)")
     ap.add_argument("--games", type=int, default=None,
                     help="games per config (default per board, random: %s; heuristic: %s)" % (
                         ", ".join(f"{k} {v}" for k, v in DEFAULT_GAMES.items()),
@@ -243,6 +235,9 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--max-moves", type=int, default=20000, help="move cap per game, 0 = none (default 20000)")
     ap.add_argument("--check-invariants", action="store_true", help="check the state after every move")
     ap.add_argument("--no-compile-timing", action="store_true", help="skip the cold/warm compile measurement")
+    ap.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                    help="time each config by the wall clock (default) or by this process's CPU time: on a "
+                         "machine shared with other busy processes, cpu gives the rate of a dedicated core")
     ap.add_argument("--json", metavar="OUT", help="write the figures to OUT (atomically)")
     ap.add_argument("--compare", metavar="OLD", help="print new/old ratios against an earlier --json file")
     return ap
@@ -298,19 +293,44 @@ def compare(new: dict, old: dict) -> str:
     return "\n".join(out)
 
 
+def _selfplay(args, info) -> int:
+    from .selfplay import bench as SB
+    players = args.players or [2]
+    print("mode selfplay, one core: playing + encoding + writing one shard per board (default seats, "
+          "epsilon 0.05, RingRift's move limit)")
+    rows = SB.run(args.boards, players, args.games, args.seed)
+    print(SB.table(rows))
+    if args.json:
+        write_json(args.json, {"machine": info, "args": {k: v for k, v in vars(args).items() if k != "json"},
+                               "results": [{**r, "mode": "selfplay", "games_per_s": r["games"] / r["wall_s"],
+                                            "moves_per_s": r["positions_per_s"]} for r in rows],
+                               "time": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+        print(f"wrote {args.json}")
+    return 0
+
+
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    if args.mode != "selfplay":
+        args.players = args.players or [2, 3, 4]
     if args.games is not None and args.games < 1:
         print("ringrift-bench: --games must be >= 1", file=sys.stderr)
         return 2
     old = None
     if args.compare:
-        with open(args.compare) as f:
-            old = json.load(f)
+        from .storage import StorageError
+        from .storage.json_formats import read_bench
+        try:
+            old = read_bench(args.compare)
+        except StorageError as e:
+            print(f"ringrift-bench: --compare: {e}", file=sys.stderr)
+            return 2
     info = machine_info()
     print(f"machine: {info['platform']} | {info['processor']} | {info['cpu_count']} CPUs | "
           f"Python {info['python']} numba {info['numba']} numpy {info['numpy']}")
-    print(f"mode {args.mode}, one core, seed {args.seed}, move cap {args.max_moves or 'none'}, "
+    if args.mode == "selfplay":
+        return _selfplay(args, info)
+    print(f"mode {args.mode}, one core, {args.clock} clock, seed {args.seed}, move cap {args.max_moves or 'none'}, "
           f"invariants {'checked after every move' if args.check_invariants else 'not checked'}")
     comp = None
     if not args.no_compile_timing:
@@ -328,7 +348,8 @@ def main(argv=None) -> int:
         for players in args.players:
             defaults = DEFAULT_HEURISTIC_GAMES if args.mode == "heuristic" else DEFAULT_GAMES
             games = args.games or defaults.get(board, 100)
-            r = bench_config(args.mode, board, players, games, args.seed, args.max_moves, args.check_invariants)
+            r = bench_config(args.mode, board, players, games, args.seed, args.max_moves, args.check_invariants,
+                             time.process_time if args.clock == "cpu" else time.perf_counter)
             rows.append(r)
             print(f"  {board} {players}p: {games} games in {r['seconds']:.2f} s", file=sys.stderr, flush=True)
             if r["first_violation"]:

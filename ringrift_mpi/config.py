@@ -2,9 +2,14 @@
 
 Precedence, lowest first: the dataclass defaults, the TOML file (``jobs/*.toml``),
 environment variables ``RINGRIFT_<SECTION>_<KEY>`` (e.g. ``RINGRIFT_CMAES_SIGMA=0.3``),
-and command-line flags. The effective configuration is recorded in every run
-(``Config.to_dict``) with a canonical hash (``config_hash``) that ignores the
-*budget* keys (how long to run), so a finished run can be extended.
+and command-line flags. A variable that names one of the sections but no key of
+it (``RINGRIFT_CMAES_SIGMAA``) is reported in ``Config.warnings`` with the closest
+valid name; other ``RINGRIFT_*`` variables belong to RingRift and are left alone.
+The effective configuration is recorded in every run (``Config.to_dict``) with a
+canonical hash (``config_hash``) that ignores the *budget* keys (how long to run)
+and the *execution* keys (how the work is spread over ranks), so a run can be
+extended and resumed with another farm layout. ``diff`` names the keys in which a
+recorded configuration differs.
 
 Errors name the file and the key: ``ConfigError("jobs/x.toml: cmaes.sigma: expected a
 number, got 'big'")``.
@@ -12,8 +17,10 @@ number, got 'big'")``.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import hashlib
 import json
+import math
 import os
 import tomllib
 from typing import Any
@@ -42,14 +49,19 @@ def _coerce(value: Any, typ: type, where: str) -> Any:
                 pass
         raise ConfigError(f"{where}: expected an integer, got {value!r}")
     if typ is float:
+        out = None
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-        if isinstance(value, str):
+            out = float(value)
+        elif isinstance(value, str):
             try:
-                return float(value)
+                out = float(value)
             except ValueError:
                 pass
-        raise ConfigError(f"{where}: expected a number, got {value!r}")
+        if out is None:
+            raise ConfigError(f"{where}: expected a number, got {value!r}")
+        if not math.isfinite(out):  # TOML and float() both accept nan and inf
+            raise ConfigError(f"{where}: expected a finite number, got {value!r}")
+        return out
     if typ is str:
         if isinstance(value, str):
             return value
@@ -65,11 +77,13 @@ def _field_types(section) -> dict[str, type]:
 class Config:
     """A job's sections (dataclass instances, attribute per section) plus where they came from."""
 
-    BUDGET_KEYS: tuple[str, ...] = ()  # "section.key" left out of the hash
+    BUDGET_KEYS: tuple[str, ...] = ()     # "section.key": how long to run; left out of the hash
+    EXECUTION_KEYS: tuple[str, ...] = ()  # how the work is spread; results never depend on them
 
     def __init__(self, sections: dict[str, Any], source: str = "<defaults>"):
         self._sections = sections
         self.source = source
+        self.warnings: list[str] = []
         for name, sec in sections.items():
             setattr(self, name, sec)
 
@@ -109,11 +123,28 @@ class Config:
                 self._set(sec, key, value, f"{where}: {sec}.{key}")
 
     def _apply_env(self, env) -> None:
+        valid = {}
         for sec, obj in self._sections.items():
             for key in _field_types(obj):
                 name = f"RINGRIFT_{sec.upper()}_{key.upper()}"
+                valid[name] = key.upper()
                 if name in env:
                     self._set(sec, key, env[name], f"environment {name}")
+        sections = [s.upper() for s in self._sections]
+        for name in sorted(env):
+            if not name.startswith("RINGRIFT_") or name in valid:
+                continue
+            sec, _, key = name[len("RINGRIFT_"):].partition("_")
+            if sec not in sections and not difflib.get_close_matches(sec, sections, 1, 0.75):
+                continue  # not ours: RingRift reads many RINGRIFT_* variables
+            same_key = [v for v, k in valid.items() if k == key]
+            near = same_key or difflib.get_close_matches(name, list(valid), 1, 0.6)
+            if near:
+                hint = f"did you mean {near[0]}?"
+            else:
+                hint = "valid: " + ", ".join(v for v in valid if v.startswith(f"RINGRIFT_{sec}_")) or "no such section"
+            self.warnings.append(f"warning: environment variable {name} is not a configuration key "
+                                 f"and is ignored; {hint}")
 
     def _set(self, sec: str, key: str, value: Any, where: str) -> None:
         obj = self._sections.get(sec)
@@ -137,12 +168,31 @@ class Config:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), sort_keys=True)
 
-    def config_hash(self) -> str:
-        d = self.to_dict()
-        for dotted in self.BUDGET_KEYS:
+    def hashed_dict(self, d: dict | None = None) -> dict:
+        """The configuration as the hash sees it: without budget and execution keys."""
+        d = json.loads(json.dumps(self.to_dict() if d is None else d))
+        for dotted in self.BUDGET_KEYS + self.EXECUTION_KEYS:
             sec, key = dotted.split(".", 1)
-            d.get(sec, {}).pop(key, None)
-        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
+            if isinstance(d.get(sec), dict):
+                d[sec].pop(key, None)
+        return d
+
+    def config_hash(self) -> str:
+        return hashlib.sha256(json.dumps(self.hashed_dict(), sort_keys=True).encode()).hexdigest()[:16]
+
+    def diff(self, recorded: dict | None) -> list[str]:
+        """'section.key: run X, now Y' for each hashed key where ``recorded`` (a to_dict) differs."""
+        if not isinstance(recorded, dict):
+            return []
+        old, new = self.hashed_dict(recorded), self.hashed_dict()
+        out = []
+        for sec in sorted(set(old) | set(new)):
+            a, b = old.get(sec), new.get(sec)
+            a, b = (a if isinstance(a, dict) else {}), (b if isinstance(b, dict) else {})
+            for key in sorted(set(a) | set(b)):
+                if a.get(key, "<absent>") != b.get(key, "<absent>"):
+                    out.append(f"{sec}.{key}: run {a.get(key, '<absent>')!r}, now {b.get(key, '<absent>')!r}")
+        return out
 
     @classmethod
     def from_json(cls, text: str, where: str) -> "Config":

@@ -11,14 +11,14 @@ Two formats are understood (both written by RingRift's CMA-ES tooling):
 Loaded weights are always complete (59 keys, RingRift's order): keys a file
 lacks are filled from ``BASE_V1_BALANCED_WEIGHTS`` and listed in ``Profile.filled``
 (RingRift's HeuristicAI fills missing keys the same way: from its class
-defaults, which are the balanced values). Unknown keys raise ``ProfileError``
-naming the file. Writes are atomic (temp file in the same folder + os.replace).
+defaults, which are the balanced values). Unknown keys, weights that are not finite
+numbers within +-MAX_ABS_WEIGHT, and a ``fitness`` or ``generation`` that is not a
+number raise ``ProfileError``, one line naming the file and the key. Writes go
+through the storage layer's atomic writer.
 """
 from __future__ import annotations
 
-import json
-import os
-import tempfile
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,11 +27,18 @@ import numpy as np
 
 from kernels.heuristic_weights import BASE_V1_BALANCED_WEIGHTS, HEURISTIC_WEIGHT_KEYS
 
+from .storage import StorageError, write_json_atomic
+from .storage.registry import load_json
+
 __all__ = ["ProfileError", "Profile", "ProfileSet", "load_profile", "load_profiles", "load",
-           "save_profile", "save_profiles", "complete_weights"]
+           "save_profile", "save_profiles", "complete_weights", "MAX_ABS_WEIGHT"]
+
+# RingRift's weights span 0 to 1000; a million times more is no useful weight, and below this
+# bound every evaluation (59 weighted features of a few thousand at most) stays a finite float
+MAX_ABS_WEIGHT = 1e9
 
 
-class ProfileError(ValueError):
+class ProfileError(StorageError):
     """A profile file is malformed (message names the file)."""
 
 
@@ -79,6 +86,9 @@ def complete_weights(weights: dict, where: str = "weights") -> tuple[dict[str, f
             v = weights[k]
             if isinstance(v, bool) or not isinstance(v, (int, float)):
                 raise ProfileError(f"{where}: {k} must be a number, got {v!r}")
+            if not math.isfinite(v) or abs(v) > MAX_ABS_WEIGHT:
+                raise ProfileError(f"{where}: {k} = {v!r} is out of range (a finite number within "
+                                   f"+-{MAX_ABS_WEIGHT:g})")
             out[k] = float(v)
         else:
             out[k] = float(BASE_V1_BALANCED_WEIGHTS[k])
@@ -87,12 +97,27 @@ def complete_weights(weights: dict, where: str = "weights") -> tuple[dict[str, f
 
 
 def _read(path) -> Any:
-    path = Path(path)
     try:
-        with open(path, encoding="utf-8") as f:
-            return json.load(f)
-    except json.JSONDecodeError as e:
-        raise ProfileError(f"{path}: not valid JSON ({e})") from None
+        return load_json(str(path), "RingRift weight profile")
+    except StorageError as e:
+        raise ProfileError(str(e)) from None
+
+
+def _fitness(v, where: str) -> float | None:
+    if v is None:
+        return None
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        raise ProfileError(f"{where}: fitness must be a finite number or null, got {v!r}")
+    return float(v)
+
+
+def _generation(v, where: str) -> int | None:
+    if v is None:
+        return None
+    whole = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v == int(v)
+    if not whole:
+        raise ProfileError(f"{where}: generation must be a whole number or null, got {v!r}")
+    return int(v)
 
 
 def _single(data: dict, where: str) -> Profile:
@@ -103,17 +128,17 @@ def _single(data: dict, where: str) -> Profile:
     else:  # RingRift's load_weights_from_file: the whole dict is the weights
         w, rest = data, {}
     weights, filled = complete_weights(w, where)
-    fitness = rest.pop("fitness", None)
-    generation = rest.pop("generation", None)
-    return Profile(weights, filled, None if fitness is None else float(fitness),
-                   None if generation is None else int(generation), rest)
+    fitness = _fitness(rest.pop("fitness", None), where)
+    generation = _generation(rest.pop("generation", None), where)
+    return Profile(weights, filled, fitness, generation, rest)
 
 
 def load_profile(path) -> Profile:
     """Load a single-profile file ({"weights": {...}, "fitness", "generation", ...})."""
     data = _read(path)
     if isinstance(data, dict) and "profiles" in data:
-        raise ProfileError(f"{path}: this is a multi-profile file; use load_profiles")
+        raise ProfileError(f"{path}: a multi-profile file ({{\"profiles\": ...}}); a single profile "
+                           "({\"weights\": ...}) is needed here")
     return _single(data, str(path))
 
 
@@ -127,12 +152,14 @@ def load_profiles(path) -> ProfileSet:
         raise ProfileError(f"{path}: \"training_metadata\" must be an object")
     profiles = {}
     for pid, w in data["profiles"].items():
-        weights, filled = complete_weights(w, f"{path}: profile {pid!r}")
-        m = dict(meta.get(pid) or {})
-        fitness = m.pop("fitness", None)
-        generation = m.pop("generation", None)
-        profiles[pid] = Profile(weights, filled, None if fitness is None else float(fitness),
-                                None if generation is None else int(generation), m)
+        where = f"{path}: profile {pid!r}"
+        weights, filled = complete_weights(w, where)
+        m = meta.get(pid) or {}
+        if not isinstance(m, dict):
+            raise ProfileError(f"{where}: training_metadata entry must be an object")
+        m = dict(m)
+        profiles[pid] = Profile(weights, filled, _fitness(m.pop("fitness", None), where),
+                                _generation(m.pop("generation", None), where), m)
     extra = {k: v for k, v in data.items() if k not in ("profiles", "training_metadata")}
     return ProfileSet(profiles, extra)
 
@@ -147,21 +174,11 @@ def load(path) -> Profile | ProfileSet:
 
 def _atomic_write_json(path, data: dict) -> None:
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=2, sort_keys=True)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ProfileError(f"{path}: cannot create its folder: {e.strerror or e}") from None
+    write_json_atomic(path, data, indent=2)
 
 
 def _weights_out(p: Profile | dict, where: str) -> dict[str, float]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..config import Config
+from ..profiles import MAX_ABS_WEIGHT
 
 BOARDS = ("square8", "hex8", "square19", "hexagonal")
 
@@ -21,7 +22,8 @@ class GameSection:
     eval_randomness: float = -1.0  # epsilon; -1 = RingRift's: 0.02 with 2 players, 0 with 3-4
     eval_mode: str = "auto"       # full | light | auto (the board's training mode)
     opening_random_plies: int = 0  # uniformly random moves before the heuristics take over
-    state_pool: str = ""          # pool.h5 of start positions (ringrift_mpi.storage.pool); "" = initial position
+    state_pool: str = ""          # pool.h5 of start positions; "default": the shipped pool of the board and
+                                  # player count (ringrift_mpi.statepool); "" = the initial position
 
 
 @dataclass
@@ -32,6 +34,7 @@ class CMAESSection:
     sigma_scale: str = "relative"  # relative: per weight, times max(|baseline weight|, 1); absolute
     games_per_eval: int = 20      # games per candidate per generation (a multiple of players)
     baseline: str = ""            # RingRift profile JSON; "" = BASE_V1_BALANCED_WEIGHTS
+    start: str = ""               # profile the first iteration's search is centred on; "" = the baseline
     opponent: str = "baseline"    # the other seats: baseline (as RingRift) | random (uniform random players)
     tune: str = "active"          # active: weights the evaluation reads here; all: all 59
     bound: float = 0.0            # |weight| bound; 0 = RingRift's max(100, 2 max|baseline|)
@@ -39,9 +42,12 @@ class CMAESSection:
 
 @dataclass
 class IterateSection:
-    iterations: int = 1           # > 1: the best candidate replaces the baseline when it wins the match
-    eval_games: int = 100         # evaluation match of the best candidate against the baseline
-    promote_margin: float = 0.55  # match score (wins + draws/2) / games needed to promote
+    iterations: int = 1           # > 1: the iteration's candidate replaces the baseline when it wins the match
+    eval_games: int = 100         # the candidate's games in the match (3-4 players: as many mirrored ones again)
+    alpha: float = 0.01           # promotion needs the match's exact one-sided sign-test p-value below this
+    promote_margin: float = 0.0   # and a match score (wins + draws/2) / games at least this (0: no minimum)
+    candidate: str = "best"       # what plays the match: best (the highest generation fitness) | mean (CMA-ES's mean)
+    anchor: bool = True           # once something was promoted, the candidate must also beat cmaes.baseline
 
 
 @dataclass
@@ -52,6 +58,9 @@ class FarmSection:
 
 class CMAESConfig(Config):
     BUDGET_KEYS = ("cmaes.generations", "iterate.iterations")
+    # results are stored by task index and every game has its own seed, so neither the task size
+    # nor the prefetch depth changes a result (tests/jobs/test_cmaes_faults.py resumes across a change)
+    EXECUTION_KEYS = ("farm.games_per_task", "farm.prefetch")
 
     @classmethod
     def defaults(cls) -> "CMAESConfig":
@@ -76,8 +85,8 @@ class CMAESConfig(Config):
             self.fail("cmaes.generations", "must be >= 0")
         if c.population_size < 0 or c.population_size == 1:
             self.fail("cmaes.population_size", "must be 0 (pycma's default) or >= 2")
-        if c.sigma <= 0:
-            self.fail("cmaes.sigma", "must be > 0")
+        if not 0 < c.sigma <= MAX_ABS_WEIGHT:  # also refuses nan from a caller that skipped coercion
+            self.fail("cmaes.sigma", f"must be a number in (0, {MAX_ABS_WEIGHT:g}] (got {c.sigma!r})")
         if c.sigma_scale not in ("relative", "absolute"):
             self.fail("cmaes.sigma_scale", "must be relative or absolute")
         if c.games_per_eval < g.players or c.games_per_eval % g.players:
@@ -90,14 +99,18 @@ class CMAESConfig(Config):
                                             "against the incumbent, which a random opponent never plays")
         if c.tune not in ("active", "all"):
             self.fail("cmaes.tune", "must be active or all")
-        if c.bound < 0:
-            self.fail("cmaes.bound", "must be >= 0")
+        if not 0 <= c.bound <= MAX_ABS_WEIGHT:
+            self.fail("cmaes.bound", f"must be in [0, {MAX_ABS_WEIGHT:g}] (0: RingRift's rule)")
         if it.iterations < 1:
             self.fail("iterate.iterations", "must be >= 1")
         if it.eval_games < g.players or it.eval_games % g.players:
             self.fail("iterate.eval_games", f"must be a positive multiple of game.players ({g.players})")
         if not 0.0 <= it.promote_margin <= 1.0:
             self.fail("iterate.promote_margin", "must be in [0, 1]")
+        if not 0.0 < it.alpha < 1.0:
+            self.fail("iterate.alpha", f"must be in (0, 1) (got {it.alpha!r})")
+        if it.candidate not in ("best", "mean"):
+            self.fail("iterate.candidate", f"must be best or mean (got {it.candidate!r})")
         if fm.games_per_task < 1 or fm.prefetch < 1:
             self.fail("farm", "games_per_task and prefetch must be >= 1")
 
@@ -105,6 +118,14 @@ class CMAESConfig(Config):
     def epsilon(self) -> float:
         e = self.game.eval_randomness
         return (0.02 if self.game.players == 2 else 0.0) if e == -1.0 else e
+
+    @property
+    def pool_path(self) -> str:
+        """game.state_pool as a file ("default": the shipped pool for the board and player count)."""
+        if self.game.state_pool == "default":
+            from ..statepool import default_pool
+            return default_pool(self.game.board, self.game.players)
+        return self.game.state_pool
 
     @property
     def mode_name(self) -> str:
@@ -122,5 +143,5 @@ FLAGS = {
     "--eval-randomness": ("game.eval_randomness", float), "--heuristic-eval-mode": ("game.eval_mode", str),
     "--seed": ("run.seed", int), "--iterations": ("iterate.iterations", int),
     "--opening-random-plies": ("game.opening_random_plies", int), "--state-pool": ("game.state_pool", str),
-    "--opponent": ("cmaes.opponent", str),
+    "--opponent": ("cmaes.opponent", str), "--start": ("cmaes.start", str), "--alpha": ("iterate.alpha", float),
 }

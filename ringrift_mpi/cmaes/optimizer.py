@@ -14,6 +14,8 @@ import warnings
 
 import numpy as np
 
+from ..profiles import MAX_ABS_WEIGHT
+
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # pycma warns when matplotlib is absent
     import cma
@@ -26,7 +28,8 @@ class Optimizer:
         self.tuned = np.asarray(tuned, np.int64)
         x0 = self.baseline[self.tuned]
         rng = np.random.default_rng(seed)
-        bd = bound or max(100.0, 2.0 * float(np.abs(self.baseline).max()))
+        # RingRift's bound, capped where profiles stop loading (a tuned weight must load again)
+        bd = bound or min(max(100.0, 2.0 * float(np.abs(self.baseline).max())), MAX_ABS_WEIGHT)
         opts = {"seed": seed % (2 ** 31 - 1) + 1, "verbose": -9, "bounds": [-bd, bd],
                 "randn": lambda *shape: rng.standard_normal(shape),
                 "tolfun": 0, "tolx": 0, "tolfunhist": 0, "tolstagnation": 10 ** 9, "tolflatfitness": 10 ** 9,

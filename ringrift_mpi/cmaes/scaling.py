@@ -29,9 +29,11 @@ def _env():
     return env
 
 
-def _probe(board: str, players: int, mode: str, seconds: float, start_at: float) -> float:
-    """Heuristic games/s of this process (numba cache warm), as the job plays them, measured over
-    ``seconds`` from the wall-clock time ``start_at``, so that concurrent probes overlap fully."""
+def _probe(board: str, players: int, mode: str, eps: float, max_moves: int, seconds: float,
+           start_at: float) -> float:
+    """Heuristic games/s of this process (numba cache warm), as the job plays them (its evaluation
+    mode and epsilon), measured over ``seconds`` from the wall-clock time ``start_at``, so that
+    concurrent probes overlap fully."""
     import time
     from kernels import geometry as G
     from kernels import heuristic as HE
@@ -43,23 +45,30 @@ def _probe(board: str, players: int, mode: str, seconds: float, start_at: float)
     w = weights_array(BASE_V1_BALANCED_WEIGHTS)[None, :]
     mode = HE.LIGHT if mode == "light" else HE.FULL
     seats = np.zeros(players, np.int64)
-    run_games(geo, s0, 0, np.arange(1), seats, w, mode=mode, eps=0.02, max_moves=20)
+    run_games(geo, s0, 0, np.arange(1), seats, w, mode=mode, eps=eps, max_moves=20)
     time.sleep(max(0.0, start_at - time.time()))
     t0 = time.perf_counter()
     games, seed = 0, 0
     while time.perf_counter() - t0 < seconds:
-        run_games(geo, s0, 0, np.arange(seed, seed + 4), seats, w, mode=mode, eps=0.02, max_moves=200)
+        run_games(geo, s0, 0, np.arange(seed, seed + 4), seats, w, mode=mode, eps=eps, max_moves=max_moves)
         games, seed = games + 4, seed + 4
     return games / (time.perf_counter() - t0)
 
 
-def probe_rates(n: int, board: str, players: int, mode: str, seconds: float) -> list[float]:
+def probe_rates(n: int, board: str, players: int, mode: str, eps: float, max_moves: int,
+                seconds: float) -> list[float]:
     """games/s of each of n independent processes playing at the same time."""
     import time
     start = time.time() + 10.0  # after every process has imported and loaded numba's cache
-    cmd = [sys.executable, "-m", "ringrift_mpi.cmaes.scaling", "--probe", f"{board}:{players}:{mode}:{seconds}:{start}"]
+    cmd = [sys.executable, "-m", "ringrift_mpi.cmaes.scaling", "--probe",
+           f"{board}:{players}:{mode}:{eps!r}:{max_moves}:{seconds}:{start}"]
     procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True) for _ in range(n)]
     return [float(p.communicate()[0].split()[-1]) for p in procs]
+
+
+def probe_game(cfg) -> tuple:
+    """(board, players, mode, epsilon, max_moves) of the job's games, for the probe."""
+    return cfg.game.board, cfg.game.players, cfg.mode_name, cfg.epsilon, cfg.game.max_moves
 
 
 def main(argv=None) -> int:
@@ -75,13 +84,13 @@ def main(argv=None) -> int:
     ap.add_argument("--probe", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.probe:
-        board, players, mode, seconds, start = args.probe.split(":")
-        print(f"games/s {_probe(board, int(players), mode, float(seconds), float(start)):.3f}")
+        board, players, mode, eps, max_moves, seconds, start = args.probe.split(":")
+        print(f"games/s {_probe(board, int(players), mode, float(eps), int(max_moves), float(seconds), float(start)):.3f}")
         return 0
     ranks = [int(r) for r in args.ranks.split(",")]
     if ranks[0] != 1:
         ranks = [1] + ranks
-    import h5py
+    from ..storage.cmaes_run import read_run
     rows = []
     with tempfile.TemporaryDirectory(prefix="ringrift-scaling-") as tmp:
         for k in ranks:
@@ -94,11 +103,9 @@ def main(argv=None) -> int:
             if p.returncode != 0:
                 print(f"{' '.join(cmd)} failed (exit {p.returncode}):\n{p.stderr[-2000:]}", file=sys.stderr)
                 return 1
-            with h5py.File(os.path.join(d, "run.h5"), "r") as f:
-                wall = f["generations/wall_s"][()]
-                fit = f["generations/fitness"][()]
-                games = f["generations/games"][()]
-            rows.append((k, float(wall.sum()), int(games.sum()), fit))
+            rec = read_run(os.path.join(d, "run.h5"))
+            rows.append((k, float(rec.gen_array("wall_s").sum()), int(rec.gen_array("games").sum()),
+                         rec.gen_array("fitness")))
     from .config import CMAESConfig
     cfg = CMAESConfig.load(args.config)
     t1 = rows[0][1]
@@ -106,7 +113,7 @@ def main(argv=None) -> int:
           f"{os.cpu_count()} CPUs here")
     print(f"{'ranks':>5} {'gen time s':>10} {'games/s':>8} {'speed-up':>8} {'efficiency':>10} {'machine':>8} "
           f"{'vs machine':>10}  identical fitness")
-    probe = lambda n: probe_rates(n, cfg.game.board, cfg.game.players, cfg.mode_name, args.probe_seconds)  # noqa: E731
+    probe = lambda n: probe_rates(n, *probe_game(cfg), args.probe_seconds)  # noqa: E731
     one = probe(1)[0] if args.probe_seconds else 0.0
     for k, t, g, fit in rows:
         same = np.array_equal(fit, rows[0][3])

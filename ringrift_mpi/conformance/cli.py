@@ -1,11 +1,11 @@
 """Command line: run fixture files, or export our own games as RingRift traces.
 
-    python -m ringrift_mpi.conformance FILE... [--known-stale known-stale.json]
+    python -m ringrift_mpi.conformance FILE... [--known-stale known-stale.json] [--traces DIR]
     python -m ringrift_mpi.conformance export-traces --board B --players N --seeds A:B --out DIR
 
-One line per failing case (file, case, first differing assertion), cases named
-in --known-stale and vectors carrying their own ``skip`` reason reported apart
-(run, result shown, counted neither way), and a last line
+One line per failing case (file, case, every differing assertion joined with
+"; "), cases named in --known-stale and vectors carrying their own ``skip``
+reason reported apart (run, result shown, counted neither way), and a last line
 ``N passed, M failed``. Exit status 1 when anything failed, 2 on usage errors.
 """
 from __future__ import annotations
@@ -30,7 +30,7 @@ def _load_stale(path: str) -> set[str]:
     return ids
 
 
-def _cases(path: str):
+def _cases(path: str, traces: str | None = None):
     try:
         with open(path, encoding="utf-8") as f:
             d = json.load(f)
@@ -60,9 +60,12 @@ def _cases(path: str):
             yield Case(name, False, "evaluation vectors need the heuristic evaluator (kernels.heuristic)")
             return
         yield from check_eval(d, name)
+    elif kind == "encoding":
+        from .encvec import check_encoding
+        yield from check_encoding(d, name, path, traces)
     else:
         yield Case(name, False, "unrecognised file: not a contract-vector bundle, rules-parity file, "
-                                "game record, reference trace or evaluation-vector file")
+                                "game record, reference trace, evaluation-vector or encoding-vector file")
 
 
 def expand(paths: list[str]) -> list[str]:
@@ -78,11 +81,12 @@ def expand(paths: list[str]) -> list[str]:
     return out
 
 
-def run_files(paths: list[str], stale: set[str], out=sys.stdout) -> tuple[int, int, int]:
+def run_files(paths: list[str], stale: set[str], out=sys.stdout, traces: str | None = None) -> tuple[int, int, int]:
     passed = failed = apart = 0
     for path in expand(paths):
-        for case in _cases(path):
+        for case in _cases(path, traces):
             key = case.record_id or case.case_id
+            case.detail = " ".join(case.detail.split("\n"))  # one line per case, whatever an error said
             result = 'passes' if case.ok else 'fails: ' + case.detail
             if key in stale:
                 apart += 1
@@ -108,15 +112,19 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m ringrift_mpi.conformance",
                                  description="Check our engine against RingRift fixture files "
                                              "(contract vectors, rules-parity, game records, reference "
-                                             "traces, evaluation vectors). Subcommand: export-traces.")
+                                             "traces, evaluation vectors, encoding vectors). "
+                                             "Subcommand: export-traces.")
     ap.add_argument("files", nargs="+", metavar="FILE",
                     help="fixture files, or folders (every .json below them)")
     ap.add_argument("--known-stale", metavar="FILE",
                     help="known-stale.json: the vectors and games it names are reported apart")
+    ap.add_argument("--traces", metavar="DIR",
+                    help="folder of the reference traces that encoding-vector files name "
+                         "(default: ../ref-traces beside each file's folder)")
     args = ap.parse_args(argv)
     stale = _load_stale(args.known_stale) if args.known_stale else set()
     t0 = time.perf_counter()
-    passed, failed, apart = run_files(args.files, stale)
+    passed, failed, apart = run_files(args.files, stale, traces=args.traces)
     if apart:
         print(f"{apart} known-stale or skip-marked case(s) reported apart, counted neither way")
     print(f"({time.perf_counter() - t0:.1f} s)")

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
-import tempfile
 
 import numpy as np
 
 from kernels import state as S
 from kernels.apply import apply_move
 
+from ..storage import write_json_atomic
 from ..interop import initial_state, move_to_json, state_to_json, summary
 from ..interop.moves import legal_moves_list
 from .outcome import final_score, outcome_label
@@ -65,18 +64,6 @@ def play_trace(board_name: str, players: int, seed: int, max_moves: int = 20000)
     }
 
 
-def _write_atomic(path: str, data: dict) -> None:
-    d = os.path.dirname(path) or "."
-    fd, tmp = tempfile.mkstemp(dir=d, prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
 def _seeds(text: str) -> range:
     try:
         a, b = (int(v) for v in text.split(":"))
@@ -100,6 +87,6 @@ def main(argv: list[str]) -> int:
     for seed in args.seeds:
         trace = play_trace(args.board, args.players, seed)
         path = os.path.join(args.out, f"ours_{args.board}_{args.players}p_seed{seed}.json")
-        _write_atomic(path, trace)
+        write_json_atomic(path, trace, indent=None, sort_keys=False)
         print(f"{path}: {trace['totalMoves']} moves, winner {trace['winner']}, {trace['outcome']}")
     return 0

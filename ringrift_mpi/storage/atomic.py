@@ -1,61 +1,84 @@
-"""Atomic file writes (temp file in the same folder, fsync, rename) and the HDF5 libver cap."""
+"""The one atomic writer: temp file in the target's folder, fsync, rename, directory fsync.
+
+A reader never sees a half-written file and a crash leaves the previous file in
+place. Files are created with mode 0666 minus the process umask, like any file a
+shell command makes: clusters share run directories, and ``mkstemp``'s 0600 hid
+results from the rest of a group.
+"""
 from __future__ import annotations
 
 import contextlib
 import json
 import os
-import tempfile
-
-# Debian's hdf5-tools 1.10 cannot read files written with libver='latest' by h5py 3.x
-H5_LIBVER = ("earliest", "v110")
+import secrets
 
 
 class StorageError(ValueError):
-    """A file is missing, malformed or of another kind; the message names the file."""
+    """A file is missing, malformed, of another kind, or cannot be written; the message names it."""
+
+
+def _create_temp(d: str, base: str, suffix: str) -> str:
+    for _ in range(100):
+        tmp = os.path.join(d, f".{base}.{secrets.token_hex(4)}{suffix}.tmp")
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            return tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name beside {base} in {d}")
+
+
+def _fsync_dir(d: str) -> None:
+    """Make the rename itself durable (POSIX); a no-op where directories cannot be opened."""
+    try:
+        fd = os.open(d, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 @contextlib.contextmanager
-def atomic_file(path: str, suffix: str = ""):
+def atomic_file(path: str | os.PathLike, suffix: str = ""):
     """Yield a temp path beside ``path``; on success it replaces ``path``, on error it is removed.
 
-    A reader never sees a half-written file, and a crash leaves the old file in place.
+    The body writes the temp path by any means (open, h5py, ...). An OSError, from
+    the body or the rename, becomes a StorageError naming ``path``.
     """
+    path = os.fspath(path)
     d = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=suffix + ".tmp", dir=d)
-    os.close(fd)
+    tmp = None
     try:
+        tmp = _create_temp(d, os.path.basename(path), suffix)
         yield tmp
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def write_json_atomic(path: str, data) -> None:
-    with atomic_file(path) as tmp:
-        with open(tmp, "w") as f:
-            json.dump(data, f, indent=1, sort_keys=True)
-            f.write("\n")
-
-
-def open_h5(path: str, fmt: str, version: int, what: str):
-    """Open an HDF5 file of ours for reading, checking its ``format`` and ``format_version``."""
-    import h5py
-    try:
-        f = h5py.File(path, "r")
-    except FileNotFoundError:
-        raise StorageError(f"{path}: {what} missing") from None
+        tmp = None
+        _fsync_dir(d)
     except OSError as e:
-        raise StorageError(f"{path}: not a readable HDF5 file ({e})") from None
-    if f.attrs.get("format") != fmt:
-        got = f.attrs.get("format")
-        f.close()
-        raise StorageError(f"{path}: not a {what} (format {got!r})")
-    if int(f.attrs.get("format_version", -1)) != version:
-        got = f.attrs.get("format_version")
-        f.close()
-        raise StorageError(f"{path}: {what} format_version {got} (this version reads {version})")
-    return f
+        raise StorageError(f"{path}: cannot write: {e.strerror or e}") from None
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def write_bytes_atomic(path, data: bytes) -> None:
+    with atomic_file(path) as tmp:
+        with open(tmp, "wb") as f:
+            f.write(data)
+
+
+def write_text_atomic(path, text: str) -> None:
+    write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_json_atomic(path, data, *, indent: int | None = 1, sort_keys: bool = True) -> None:
+    """JSON (with a final newline when indented) through the atomic writer."""
+    text = json.dumps(data, indent=indent, sort_keys=sort_keys)
+    write_text_atomic(path, text + "\n" if indent is not None else text)

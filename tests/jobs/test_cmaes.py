@@ -98,7 +98,7 @@ def test_random_opponent(tmp_path, capsys):
 
 def test_multiplayer_fitness_rotates_seats():
     m = _match(np.stack([DEFAULT, DEFAULT]), players=3, groups=2)
-    out, moves = play_task(m, (0, 0, 2))
+    out, moves, capped = play_task(m, (0, 0, 2))
     assert out.shape == (2, 3) and moves > 0
     # candidate == baseline and deterministic play: each start gives exactly one winning seat (or none)
     assert all((row == 2).sum() <= 1 for row in out)
@@ -144,12 +144,14 @@ def test_run_files_resume_and_bad_checkpoints(tmp_path, capsys):
     run = tmp_path / "run"
     assert main(["--config", SMOKE, "--run-dir", str(run), "--generations", "2"]) == 0
     names = sorted(p.name for p in run.iterdir())
-    assert names == ["checkpoint.json", "cmaes.log", "config.json", "profile.json", "run.h5"]  # no temp files
+    assert names == ["checkpoint.json", "cmaes.log", "config.json", "profile.json", "run.h5", "run.lock"]  # no temp files
     import h5py
     with h5py.File(run / "run.h5", "r") as f:
         assert f.attrs["format"] == "ringrift-mpi/cmaes-run" and json.loads(f.attrs["versions"])["cma"]
         assert f["generations/fitness"].shape == (2, 6) and f["generations/fitness"].attrs["axes"] == "generation,candidate"
         assert f["iterations/promoted"].shape == (1,)
+    from ringrift_mpi.storage.cmaes_run import validate_run
+    assert validate_run(str(run / "run.h5")) == []
     prof = json.loads((run / "profile.json").read_text())
     assert len(prof["weights"]) == 59 and 0.0 <= prof["fitness"] <= 1.0
     # running again: nothing left to do, same profile
@@ -163,10 +165,11 @@ def test_run_files_resume_and_bad_checkpoints(tmp_path, capsys):
     # a corrupt checkpoint
     (run / "checkpoint.json").write_text("{not json")
     assert main(["--config", SMOKE, "--run-dir", str(run), "--generations", "2"]) == 2
-    assert "checkpoint.json: corrupt checkpoint" in capsys.readouterr().out
+    assert "checkpoint.json: not valid JSON" in capsys.readouterr().out
     # a run file that does not match the checkpoint
-    cp = {"format": "ringrift-mpi/cmaes-checkpoint", "format_version": 1, "config_hash":
-          CMAESConfig.load(SMOKE, env={}).config_hash(), "generations_done": 2, "iterations_done": 1, "digest": "0" * 64}
+    cp = {"format": "ringrift-mpi/cmaes-checkpoint", "format_version": 2, "config_hash":
+          CMAESConfig.load(SMOKE, env={}).config_hash(), "generations_done": 2, "iterations_done": 1,
+          "digests": {"generations/fitness": "0" * 64}}
     (run / "checkpoint.json").write_text(json.dumps(cp))
     assert main(["--config", SMOKE, "--run-dir", str(run), "--generations", "2"]) == 2
     assert "does not match the checkpoint" in capsys.readouterr().out
@@ -206,4 +209,4 @@ def test_state_pool_starts(tmp_path, capsys):
     capsys.readouterr()
     assert main(["--config", SMOKE, "--run-dir", str(tmp_path / "r2"), "--state-pool", str(tmp_path / "junk.h5")]) == 2
     out = capsys.readouterr().out.strip().splitlines()
-    assert out[-1].startswith("error: ") and "junk.h5: not a readable HDF5 file" in out[-1]
+    assert out[-1].startswith("error: ") and "junk.h5: not an HDF5 file, so not a state pool" in out[-1]

@@ -22,9 +22,9 @@ def _shared_dir(comm) -> str:
 
 
 def _records(run_dir):
-    import h5py
-    with h5py.File(os.path.join(run_dir, "run.h5"), "r") as f:
-        return {k: f["generations"][k][()] for k in ("candidates", "fitness", "mean", "sigma", "wins")}
+    from ringrift_mpi.storage.cmaes_run import read_run
+    rec = read_run(os.path.join(run_dir, "run.h5"))
+    return {k: rec.gen_array(k) for k in ("candidates", "fitness", "mean", "sigma", "wins")}
 
 
 def _weights(run_dir):
