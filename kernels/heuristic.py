@@ -143,7 +143,7 @@ def evaluation_side_effect(geo, s, me, mode):
 
     In full mode, recovery_potential calls ``has_any_recovery_move`` for me, then for
     each opponent in seat order, whenever that player is recovery-eligible; it moves
-    markers in ``board.markers`` (see movegen.recovery_scan_restamp, stop_at_line).
+    markers in ``board.markers`` (see recovery.recovery_scan_restamp, stop_at_line).
     This runs after territory_closure has read the order, so it never changes the
     evaluation itself, only later readers of the same state object. RingRift's greedy
     player evaluates throw-away copies, so live games never see it; its eval-vector
