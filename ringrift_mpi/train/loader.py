@@ -181,11 +181,21 @@ class TorchStream(torch.utils.data.IterableDataset):
         return self.s.windows(info.id, info.num_workers)
 
 
+def quiet_worker(_worker_id: int) -> None:
+    """Stop signals are the training process's to handle: ``scancel`` and ``kill`` of a process
+    group reach the workers too, and a worker that dies of them takes the step (and the final
+    checkpoint) with it. The training process shuts its workers down itself."""
+    import signal
+    for s in (signal.SIGTERM, signal.SIGINT, getattr(signal, "SIGUSR1", None)):
+        if s is not None:
+            signal.signal(s, signal.SIG_IGN)
+
+
 def batches(stream: WindowStream, workers: int):
     """This rank's batches (dicts of CPU tensors) in order, read by ``workers`` DataLoader workers."""
     kw = {"num_workers": workers, "batch_size": None}
     if workers > 0:
-        kw["prefetch_factor"] = 2
+        kw.update(prefetch_factor=2, worker_init_fn=quiet_worker)
     for pack in torch.utils.data.DataLoader(TorchStream(stream), **kw):
         for i in range(pack["features"].shape[0]):
             yield {k: v[i] for k, v in pack.items()}
