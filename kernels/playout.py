@@ -16,7 +16,8 @@ out_capped, out_viol, out_legal, check)``
     several Python threads can each run a batch).
 ``invariant_violation(geo, s, supply)``
     0 when ``s`` is consistent, else the code of the first failed check
-    (see ``INVARIANT_NAMES``).
+    (see ``INVARIANT_NAMES``). A checked playout also holds every move to
+    RR-CANON-R191 (``progress_violation``, S from ``state.s_invariant``).
 
 Move cap: when ``max_moves`` > 0 moves were applied by the playout and the
 game is still on, the game is ended exactly the way ``apply_move`` ends a game
@@ -30,10 +31,11 @@ import numpy as np
 
 from .apply import apply_move
 from .movegen import legal_moves
-from .moves import MAX_MOVES
+from .moves import CONTINUE_CAPTURE_SEGMENT, MAX_MOVES, MOVE_STACK, OVERTAKING_CAPTURE, mtype
 from .state import (ACTIVE, COMPLETED, GAME_OVER, H_CUR, H_HIT_CAP, H_MORD_CTR, H_N, H_NFREE, H_P, H_PHASE,
                     H_PLY, H_R, H_RPP, H_STATUS, H_TOTAL_ELIM, H_WINNER, NP1, O_BELIM, O_BOT, O_CAP, O_CNT,
-                    O_COLL, O_CTRL, O_DN, O_ELIM, O_H, O_HAND, O_MARK, O_MORD, O_OWN, O_TERR, O_TOP, O_UP, jit)
+                    O_COLL, O_CTRL, O_DN, O_ELIM, O_H, O_HAND, O_MARK, O_MORD, O_OWN, O_TERR, O_TOP, O_UP, jit,
+                    s_invariant)
 
 # --- invariant codes ------------------------------------------------------------------
 INV_OK = 0
@@ -50,11 +52,12 @@ INV_RANGE = 10            # a ring colour, marker or collapsed owner outside 1..
 INV_NO_MOVES = 11         # ACTIVE but legal_moves returned 0
 INV_MOVES_AFTER_END = 12  # COMPLETED but legal_moves returned moves
 INV_MARKER_ORDER = 13     # marker-order stamps: missing / left behind, repeated, or above H_MORD_CTR
+INV_PROGRESS = 14         # a move lowered S = markers + collapsed + eliminated, or a movement/capture kept it
 
 INVARIANT_NAMES = ("ok", "ring conservation (total)", "player ring supply", "stack list / caches",
                    "per-colour ring counts", "cell exclusivity", "ring pool", "elimination credit",
                    "territory count", "status/phase/winner", "value range", "no legal moves while active",
-                   "legal moves after game over", "marker order stamps")
+                   "legal moves after game over", "marker order stamps", "progress measure S (RR-CANON-R191)")
 
 # --- RNG: splitmix64 ---------------------------------------------------------------------
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
@@ -220,6 +223,20 @@ def invariant_violation(geo, s, supply):
     return INV_OK
 
 
+@jit
+def progress_violation(before, s, m):
+    """INV_PROGRESS when move m took the state from S = before to s against RR-CANON-R191, else 0.
+
+    No move may lower S; a movement or capture must raise it (it leaves a marker where it started).
+    """
+    after = s_invariant(s)
+    t = mtype(m)
+    if after < before or (after == before and (t == MOVE_STACK or t == OVERTAKING_CAPTURE
+                                               or t == CONTINUE_CAPTURE_SEGMENT)):
+        return INV_PROGRESS
+    return INV_OK
+
+
 # --- playouts -------------------------------------------------------------------------------
 
 @jit
@@ -239,7 +256,8 @@ def playout(geo, s, seed, max_moves, moves_out, check, supply, buf, stats):
     array to record nothing). check: run the invariant checks after every move.
     buf: int64 scratch of MAX_MOVES. stats (int64[5]) receives:
     [0] moves applied, [1] sum of legal-move counts over the decisions,
-    [2] invariant violations seen, [3] first violation code, [4] ply of s
+    [2] invariant violations seen (structure after each move, then S across
+    it), [3] first violation code, [4] ply of s
     (H_PLY) where it was seen. Stops at the first violation of code
     INV_NO_MOVES (the game cannot go on); other violations are counted and
     play continues. Returns the number of moves applied.
@@ -271,10 +289,13 @@ def playout(geo, s, seed, max_moves, moves_out, check, supply, buf, stats):
         m = buf[rng_below(st, k)]
         if nm < rec:
             moves_out[nm] = m
+        before = s_invariant(s) if check else 0
         apply_move(geo, s, m)
         nm += 1
         if check:
             v = structural_violation(s, supply)
+            if v == 0:
+                v = progress_violation(before, s, m)
             if v != 0:
                 stats[2] += 1
                 if stats[3] == 0:

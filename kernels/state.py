@@ -130,6 +130,27 @@ def ring_count(s, c, p):
     return s[s[O_CNT] + c * NP1 + p]
 
 
+@jit
+def s_invariant(s):
+    """RingRift's progress measure S = M + C + E (RR-CANON-R191): markers, collapsed spaces, eliminated rings.
+
+    E is the game's running total (H_TOTAL_ELIM, RingRift's ``totalRingsEliminated``), which is what
+    RingRift's TS engine reads (``computeProgressSnapshot``), not the per-player or board-level
+    credits: a serialized state may carry those inconsistently, and only the total moves with every
+    elimination in both engines. No legal move lowers S; a movement or capture raises it.
+    """
+    n = s[H_N]
+    mk = s[O_MARK]
+    co = s[O_COLL]
+    k = 0
+    for c in range(n):
+        if s[mk + c] > 0:
+            k += 1
+        if s[co + c] > 0:
+            k += 1
+    return k + s[H_TOTAL_ELIM]
+
+
 # --- ring-pool stack operations ----------------------------------------------
 
 @jit

@@ -162,14 +162,14 @@ def compile_times() -> dict:
 
 
 def bench_config(mode: str, board: str, players: int, games: int, seed: int, max_moves: int,
-                 check: bool) -> dict:
+                 check: bool, clock: Callable[[], float] = time.perf_counter) -> dict:
     b = G.board_id(board)
     run = MODES[mode]
     run(b, players, np.array([seed], np.int64), max_moves, check)  # compile / warm up
     seeds = np.arange(games, dtype=np.int64) + seed * 1_000_000
-    t = time.perf_counter()
+    t = clock()
     r = run(b, players, seeds, max_moves, check)
-    dt = time.perf_counter() - t
+    dt = clock() - t
     moves = int(r.moves.sum())
     wins = {str(p): int((r.winner == p).sum()) for p in range(1, players + 1)}
     ref = REFERENCE.get((mode, board, players))
@@ -233,6 +233,9 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--max-moves", type=int, default=20000, help="move cap per game, 0 = none (default 20000)")
     ap.add_argument("--check-invariants", action="store_true", help="check the state after every move")
     ap.add_argument("--no-compile-timing", action="store_true", help="skip the cold/warm compile measurement")
+    ap.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                    help="time each config by the wall clock (default) or by this process's CPU time: on a "
+                         "machine shared with other busy processes, cpu gives the rate of a dedicated core")
     ap.add_argument("--json", metavar="OUT", help="write the figures to OUT (atomically)")
     ap.add_argument("--compare", metavar="OLD", help="print new/old ratios against an earlier --json file")
     return ap
@@ -305,7 +308,7 @@ def main(argv=None) -> int:
     info = machine_info()
     print(f"machine: {info['platform']} | {info['processor']} | {info['cpu_count']} CPUs | "
           f"Python {info['python']} numba {info['numba']} numpy {info['numpy']}")
-    print(f"mode {args.mode}, one core, seed {args.seed}, move cap {args.max_moves or 'none'}, "
+    print(f"mode {args.mode}, one core, {args.clock} clock, seed {args.seed}, move cap {args.max_moves or 'none'}, "
           f"invariants {'checked after every move' if args.check_invariants else 'not checked'}")
     comp = None
     if not args.no_compile_timing:
@@ -323,7 +326,8 @@ def main(argv=None) -> int:
         for players in args.players:
             defaults = DEFAULT_HEURISTIC_GAMES if args.mode == "heuristic" else DEFAULT_GAMES
             games = args.games or defaults.get(board, 100)
-            r = bench_config(args.mode, board, players, games, args.seed, args.max_moves, args.check_invariants)
+            r = bench_config(args.mode, board, players, games, args.seed, args.max_moves, args.check_invariants,
+                             time.process_time if args.clock == "cpu" else time.perf_counter)
             rows.append(r)
             print(f"  {board} {players}p: {games} games in {r['seconds']:.2f} s", file=sys.stderr, flush=True)
             if r["first_violation"]:

@@ -1,17 +1,29 @@
-"""Golden playthroughs (open_spiel style): one seeded random game per board x player count.
+"""Golden playthroughs (open_spiel style): seeded games written as text and diffed by a test.
 
-``python -m ringrift_mpi.golden --write tests/golden`` (re)writes one text file
-per config; ``tests/kernels/test_golden.py`` regenerates each in memory and
-diffs it against the committed file, so any change to the rules kernels (move
-generation order included) that alters one of these games shows up as a diff.
+Two kinds: one uniformly random game per board x player count
+(``<board>_<n>p.txt``), and one greedy-heuristic game per board, 2 players
+(``greedy_<board>_2p.txt``): RingRift's one-ply HeuristicAI as our players play
+it (``kernels.players.greedy_move``, default weights, the board's training
+evaluation mode, epsilon 0), with the chosen move's score on every line, so
+a change to the evaluator shows up even where the moves stay the same. The
+big boards' greedy games stop at a move cap to keep the test short.
+
+``python -m ringrift_mpi.golden --write tests/golden`` (re)writes every file;
+``tests/kernels/test_golden.py`` regenerates each in memory and diffs it
+against the committed file, so any change to the rules kernels (move
+generation order included) or to the evaluator that alters one of these games
+shows up as a diff.
 
 File format: ``#`` header lines (board, players, seed, move cap, engine), then
 one line per move::
 
     <ply> P<player> <phase before the move> <move> | <hand>/<eliminated>/<territory> per player after it
 
+(greedy files: ``<move> [<legal moves>] <score>`` where the score is the
+mover's evaluation after the move, 10 significant digits).
+
 Cells are RingRift position keys ("x,y" on square boards, "x,y,z" on hex
-boards). The last line is the outcome. The game is ``kernels.playout``'s
+boards). The last line is the outcome. The random game is ``kernels.playout``'s
 ``random_playout(geo, s, seed, cap, ...)`` from the standard start.
 """
 from __future__ import annotations
@@ -38,10 +50,13 @@ SEED = 1
 # a config gets a move cap only if its uncapped file would exceed ~300 KB (none does today)
 MOVE_CAPS: dict[tuple[str, int], int] = {}
 FORMAT = 1
+GREEDY_PLAYERS = 2
+# greedy games on the big boards stop early: a full one is ~600 moves of ~1000 scored options each
+GREEDY_MOVE_CAPS = {"square8": 0, "hex8": 0, "square19": 300, "hexagonal": 300}
 
 
-def filename(board: str, players: int) -> str:
-    return f"{board}_{players}p.txt"
+def filename(board: str, players: int, policy: str = "random") -> str:
+    return f"{board}_{players}p.txt" if policy == "random" else f"{policy}_{board}_{players}p.txt"
 
 
 def _engine_version() -> str:
@@ -136,12 +151,70 @@ def playthrough(board_name: str, players: int, seed: int = SEED, move_cap: int |
     if cap and n >= cap and s[S.H_STATUS] == S.ACTIVE:
         from kernels.playout import end_capped
         end_capped(s)
-    sm = summary(board, s)
-    lines.append(f"# outcome: winner {sm['winner'] or 0} status {sm['gameStatus']} phase {sm['currentPhase']} "
-                 f"moves {n} capped {'yes' if sm['hitPlyCap'] else 'no'} stacks {sm['stackCount']} "
-                 f"markers {sm['markerCount']} collapsed {sm['collapsedCount']} "
-                 f"rings_on_board {sm['totalRingsOnBoard']} eliminated_total {int(s[S.H_TOTAL_ELIM])}")
+    lines.append(_outcome(board, s, n))
     return lines
+
+
+def _outcome(board, s: np.ndarray, n: int) -> str:
+    sm = summary(board, s)
+    return (f"# outcome: winner {sm['winner'] or 0} status {sm['gameStatus']} phase {sm['currentPhase']} "
+            f"moves {n} capped {'yes' if sm['hitPlyCap'] else 'no'} stacks {sm['stackCount']} "
+            f"markers {sm['markerCount']} collapsed {sm['collapsedCount']} "
+            f"rings_on_board {sm['totalRingsOnBoard']} eliminated_total {int(s[S.H_TOTAL_ELIM])}")
+
+
+def greedy_playthrough(board_name: str, players: int = GREEDY_PLAYERS, seed: int = SEED,
+                       move_cap: int | None = None, weights: np.ndarray | None = None) -> list[str]:
+    """The greedy golden file's lines: one game of kernels.players.greedy_move for every seat.
+
+    ``weights`` (59 floats) replaces the default profile, for tests that change the evaluator.
+    """
+    from kernels.heuristic import FULL, LIGHT
+    from kernels.heuristic_weights import BASE_V1_BALANCED_WEIGHTS, weights_array
+    from kernels.players import greedy_move, scratch_for
+    from kernels.playout import end_capped
+    cap = GREEDY_MOVE_CAPS.get(board_name, 0) if move_cap is None else move_cap
+    mode = FULL if board_name in ("square8", "hex8") else LIGHT
+    board, s = initial_state(board_name, players)
+    w = weights_array(BASE_V1_BALANCED_WEIGHTS) if weights is None else np.asarray(weights, np.float64)
+    rng = rng_seed(seed)
+    buf, scratch, comp, scores = scratch_for(s)
+    lines = [
+        f"# RingRift golden playthrough, format {FORMAT}",
+        f"# board: {board_name}",
+        f"# players: {players}",
+        f"# seed: {seed}",
+        f"# move cap: {cap or 'none'}" + (" (an opening: keeps the test short)" if cap else ""),
+        f"# policy: greedy one-ply heuristic, kernels.players.greedy_move, default weights "
+        f"(BASE_V1_BALANCED_WEIGHTS), {'full' if mode == FULL else 'light'} evaluation, epsilon 0, "
+        "ties drawn from splitmix64",
+        f"# engine: ringrift-mpi {_engine_version()} kernels (this line is not compared)",
+        "# regenerate: python -m ringrift_mpi.golden --write tests/golden",
+        "# columns: ply player phase-before move [legal moves] mover's score after it "
+        "| hand/eliminated/territory per player after the move",
+    ]
+    n = 0
+    while s[S.H_STATUS] == S.ACTIVE and not (cap and n >= cap):
+        ply, p, ph = int(s[S.H_PLY]) + 1, int(s[S.H_CUR]), S.PHASE_NAMES[s[S.H_PHASE]]
+        m, k = greedy_move(board.geo, s, w, mode, 0.0, 0.0, rng, buf, scratch, comp, scores)
+        if k == 0:
+            raise RuntimeError(f"{board_name} {players}p seed {seed}: no legal move at ply {ply}")
+        score = scores[int(np.flatnonzero(buf[:k] == m)[0])]
+        txt = notation(board, s, m)
+        apply_move(board.geo, s, int(m))
+        n += 1
+        lines.append(f"{ply} P{p} {ph} {txt} [{k}] {score:.10g} | {_scores(s)}")
+    if s[S.H_STATUS] == S.ACTIVE:
+        end_capped(s)
+    lines.append(_outcome(board, s, n))
+    return lines
+
+
+def regenerate(head: dict) -> list[str]:
+    """The lines of the golden file whose header is ``head`` (see parse_header), made afresh."""
+    if head["policy"] == "greedy":
+        return greedy_playthrough(head["board"], head["players"], head["seed"], head["move_cap"])
+    return playthrough(head["board"], head["players"], head["seed"], head["move_cap"])
 
 
 def compared(line: str) -> bool:
@@ -158,7 +231,8 @@ def parse_header(path: Path) -> dict:
             head[k] = v
     cap = head.get("move cap", "none").split()[0]
     return {"board": head["board"], "players": int(head["players"]), "seed": int(head["seed"]),
-            "move_cap": 0 if cap == "none" else int(cap)}
+            "move_cap": 0 if cap == "none" else int(cap),
+            "policy": "greedy" if head.get("policy", "").startswith("greedy") else "random"}
 
 
 def first_difference(expected: list[str], actual: list[str]) -> tuple[int, str, str] | None:
@@ -175,11 +249,13 @@ def write_all(outdir: str | os.PathLike, boards=BOARDS, players=PLAYERS, seed: i
     out = Path(outdir)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
-    for b in boards:
-        for p in players:
-            path = out / filename(b, p)
-            write_text_atomic(path, "\n".join(playthrough(b, p, seed)) + "\n")
-            paths.append(path)
+    jobs = [(filename(b, p), lambda b=b, p=p: playthrough(b, p, seed)) for b in boards for p in players]
+    jobs += [(filename(b, GREEDY_PLAYERS, "greedy"), lambda b=b: greedy_playthrough(b, GREEDY_PLAYERS, seed))
+             for b in boards]
+    for name, make in jobs:
+        path = out / name
+        write_text_atomic(path, "\n".join(make()) + "\n")
+        paths.append(path)
     return paths
 
 
@@ -198,8 +274,7 @@ def main(argv=None) -> int:
     bad = 0
     for path in sorted(Path(args.check).glob("*.txt")):
         h = parse_header(path)
-        d = first_difference(path.read_text().splitlines(),
-                             playthrough(h["board"], h["players"], h["seed"], h["move_cap"]))
+        d = first_difference(path.read_text().splitlines(), regenerate(h))
         if d:
             bad += 1
             print(f"{path}: line {d[0]} differs\n  expected: {d[1]}\n  actual:   {d[2]}")

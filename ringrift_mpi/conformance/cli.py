@@ -3,9 +3,9 @@
     python -m ringrift_mpi.conformance FILE... [--known-stale known-stale.json] [--traces DIR]
     python -m ringrift_mpi.conformance export-traces --board B --players N --seeds A:B --out DIR
 
-One line per failing case (file, case, first differing assertion), cases named
-in --known-stale and vectors carrying their own ``skip`` reason reported apart
-(run, result shown, counted neither way), and a last line
+One line per failing case (file, case, every differing assertion joined with
+"; "), cases named in --known-stale and vectors carrying their own ``skip``
+reason reported apart (run, result shown, counted neither way), and a last line
 ``N passed, M failed``. Exit status 1 when anything failed, 2 on usage errors.
 """
 from __future__ import annotations
@@ -86,6 +86,7 @@ def run_files(paths: list[str], stale: set[str], out=sys.stdout, traces: str | N
     for path in expand(paths):
         for case in _cases(path, traces):
             key = case.record_id or case.case_id
+            case.detail = " ".join(case.detail.split("\n"))  # one line per case, whatever an error said
             result = 'passes' if case.ok else 'fails: ' + case.detail
             if key in stale:
                 apart += 1

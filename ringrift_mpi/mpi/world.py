@@ -9,7 +9,8 @@
   the same point. A second SIGINT interrupts at once.
 - ``Reporter``: rank 0 alone prints; every line also goes to the job's log file.
 - ``check_world(comm)``: under Slurm the world must have SLURM_NTASKS ranks (``srun
-  --mpi=none`` would start N separate single-rank jobs writing the same files).
+  --mpi=none`` would start N separate single-rank jobs writing the same files); a launcher
+  that knows the count sets RINGRIFT_WORLD_SIZE, which wins (slurm/*.sbatch do).
 - ``warm_numba(comm, fn)``: rank 0 compiles (or loads) the numba cache first, the other
   ranks load it after a barrier, so ranks never race writing the cache. Loading a warm
   cache takes under a second; when warming takes longer than ``COLD_AFTER_S`` rank 0
@@ -24,6 +25,7 @@ import threading
 import time
 import traceback
 
+WORLD_SIZE_ENV = "RINGRIFT_WORLD_SIZE"  # ranks the launcher started, when it knows better than Slurm
 ABORT_GRACE_S = 0.5  # time for the launcher to forward a dying rank's traceback
 COLD_AFTER_S = 3.0  # warm-up slower than this is a compile (a warm cache loads in about 0.5 s)
 COMPILING = "compiling kernels (first run only: numba caches them; this can take a few minutes)"
@@ -97,6 +99,15 @@ class StopSignals:
 
 def check_world(comm) -> str | None:
     """None when the world size is what the launcher asked for, else the error message."""
+    # slurm/*.sbatch export RINGRIFT_WORLD_SIZE=$SLURM_NTASKS: under mpiexec in a batch job the
+    # ranks see the srun step of Hydra's proxies (SLURM_NTASKS = nodes), not the job's task count
+    launcher = os.environ.get(WORLD_SIZE_ENV)
+    if launcher:
+        if launcher.isdigit() and comm.size != int(launcher):
+            return (f"MPI world has {comm.size} rank(s) but the launcher asked for {launcher} "
+                    f"({WORLD_SIZE_ENV}): the ranks did not join one MPI world (wrong 'srun --mpi=' plugin "
+                    "for this MPI, e.g. --mpi=pmix with the MPICH wheel, or --mpi=none)")
+        return None
     want = os.environ.get("SLURM_NTASKS")
     if want and os.environ.get("SLURM_STEP_ID") is not None and comm.size != int(want):
         return (f"MPI world has {comm.size} rank(s) but Slurm started {want} tasks: "

@@ -276,17 +276,41 @@ def validate_run(path: str) -> list[str]:
     return p
 
 
+def planned(rec: RunRecord) -> tuple[int | None, int | None]:
+    """(generations, iterations) the run's configuration asks for; None where the config does not say."""
+    try:
+        cfg = json.loads(rec.attrs.get("config", "{}") or "{}")
+        g, i = cfg.get("cmaes", {}).get("generations"), cfg.get("iterate", {}).get("iterations")
+    except (ValueError, AttributeError):
+        return None, None
+    ok = isinstance(g, int) and isinstance(i, int)
+    return (g * i if ok else None), (i if isinstance(i, int) else None)
+
+
 def describe_run(path: str) -> dict:
     rec = read_run(path)
     cfg = json.loads(rec.attrs.get("config", "{}") or "{}")
     g = cfg.get("game", {})
+    want_g, want_i = planned(rec)
     out = {"format": f"{RUN_FORMAT} v{FORMAT_VERSION}", "board": g.get("board"), "players": g.get("players"),
+           "opponent": cfg.get("cmaes", {}).get("opponent"),
            "seed": _plain(rec.attrs.get("seed")), "config hash": rec.attrs.get("config_hash"),
-           "generations": rec.n_generations, "iterations": rec.n_iterations,
+           "generations": rec.n_generations, "generations planned": want_g,
+           "iterations": rec.n_iterations, "iterations planned": want_i,
+           "state": ("finished" if want_i is not None and rec.n_iterations >= want_i else "not finished (running, "
+                     "stopped or failed: see cmaes.log; the same command resumes it)"),
            "promoted": int(np.sum(rec.iters["promoted"])) if rec.n_iterations else 0}
     if rec.n_generations:
-        out["best fitness"] = float(rec.gen_array("fitness").max())
-        out["last sigma"] = float(rec.gens["sigma"][-1])
+        fit = rec.gen_array("fitness")
+        out["best fitness"] = f"{fit.max():.4f} (generation {int(fit.max(axis=1).argmax()) + 1})"
+        out["mean fitness"] = f"{fit[0].mean():.4f} in generation 1, {fit[-1].mean():.4f} in the last"
+        out["sigma"] = f"{float(rec.gens['sigma'][0]):.4g} after generation 1, {float(rec.gens['sigma'][-1]):.4g} now"
+        out["games"] = int(np.sum(rec.gens["games"]))
+        out["wall time"] = f"{float(np.sum(rec.gens['wall_s'])):.1f} s in generations"
+    out["evaluation"] = [
+        f"iteration {i + 1}: score {float(rec.iters['eval_score'][i]):.4f} ({int(rec.iters['eval_wins'][i])} won, "
+        f"{int(rec.iters['eval_draws'][i])} drawn, {int(rec.iters['eval_losses'][i])} lost)"
+        f"{', promoted' if rec.iters['promoted'][i] else ''}" for i in range(rec.n_iterations)]
     out["created"] = rec.attrs.get("created")
     out["versions"] = json.loads(rec.attrs.get("versions", "{}") or "{}")
     out["sessions"] = json.loads(rec.attrs.get("sessions", "[]") or "[]")
@@ -308,6 +332,7 @@ def _describe_checkpoint(path: str) -> dict:
 
 
 RUN = register(Format(RUN_FORMAT, FORMAT_VERSION, "CMA-ES run file", "hdf5", __name__,
-                      read_run, validate_run, describe_run))
+                      read_run, validate_run, describe_run, files="`run.h5`"))
 CHECKPOINT = register(Format(CHECKPOINT_FORMAT, CHECKPOINT_VERSION, "CMA-ES checkpoint", "json", __name__,
-                             read_checkpoint, _validate_checkpoint, _describe_checkpoint))
+                             read_checkpoint, _validate_checkpoint, _describe_checkpoint,
+                             files="`checkpoint.json`"))

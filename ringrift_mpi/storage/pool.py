@@ -107,4 +107,5 @@ def read_pool_states(path: str) -> np.ndarray:
 
 
 POOL = register(Format(POOL_FORMAT, POOL_VERSION, "state pool", "hdf5", __name__, read_pool_states,
-                       validate_pool, describe_pool, stores_states=True))
+                       validate_pool, describe_pool, stores_states=True,
+                       files="`pool.h5` (kernel states)"))

@@ -25,6 +25,11 @@ from .atomic import StorageError
 _BUILTIN_MODULES = ("cmaes_run", "pool", "json_formats", "train_run")
 
 
+class ForeignFile(StorageError):
+    """A file ringrift-mpi did not write (no ``format`` stamp, or neither HDF5 nor JSON); a directory
+    listing shows such files as 'other' instead of as damaged."""
+
+
 @dataclass(frozen=True)
 class Format:
     name: str                              # the ``format`` attribute / key, e.g. "ringrift-mpi/state-pool"
@@ -37,6 +42,7 @@ class Format:
     describe: Callable[[str], dict]        # path -> {label: value} summary (format, version, board, ...)
     stores_states: bool = False            # holds kernel states: stamped and checked with the layout version
     sniff: Callable[[Any], bool] | None = None  # JSON formats without a ``format`` key (RingRift's own)
+    files: str = ""                        # the file as people meet it, for docs/formats.md: "`run.h5`"
 
 
 _FORMATS: dict[str, Format] = {}
@@ -134,7 +140,7 @@ def check_stamp(path: str, name, version, fmt: Format | None) -> Format:
     """The Format a file's ``format``/``format_version`` name, checked against ``fmt`` when given."""
     want = f"a {fmt.title}" if fmt else "a ringrift-mpi file"
     if name is None:
-        raise StorageError(f"{path}: not {want} (no 'format' attribute: not written by ringrift-mpi)")
+        raise ForeignFile(f"{path}: not {want} (no 'format' attribute: not written by ringrift-mpi)")
     found = lookup(name)
     if found is None:
         raise StorageError(f"{path}: unknown format {name!r} (not one this version of ringrift-mpi knows)")
@@ -163,14 +169,41 @@ def identify(path: str | os.PathLike) -> Format:
     check_path(path, "file")
     if has_hdf5_signature(path):
         name, version = _h5_stamp(path)
-        return check_stamp(path, name, version, None)
+        fmt = check_stamp(path, name, version, None)
+        if fmt.stores_states:  # kernel states of another layout are as unreadable as another version
+            from .h5 import open_h5
+            open_h5(path, fmt).close()
+        return fmt
     try:
         data = load_json(path, "ringrift-mpi file")
     except StorageError:
-        raise StorageError(f"{path}: neither HDF5 nor JSON: not a ringrift-mpi file") from None
+        if _looks_like_json(path):  # a JSON file cut short or damaged: say so, not "foreign"
+            raise
+        raise ForeignFile(f"{path}: neither HDF5 nor JSON: not a ringrift-mpi file") from None
     if isinstance(data, dict) and "format" in data:
         return check_stamp(path, data.get("format"), data.get("format_version"), None)
     for fmt in formats():
         if fmt.sniff is not None and fmt.sniff(data):
             return fmt
-    raise StorageError(f"{path}: JSON without a 'format' key, and not a RingRift profile: not a ringrift-mpi file")
+    raise ForeignFile(f"{path}: JSON without a 'format' key, and not a RingRift profile: not a ringrift-mpi file")
+
+
+def _looks_like_json(path: str) -> bool:
+    """Text that opens like a JSON object or array (what a truncated checkpoint.json looks like)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(256).lstrip()
+    except OSError:
+        return False
+    return head[:1] in (b"{", b"[")
+
+
+def formats_table() -> str:
+    """docs/formats.md's table of formats, made from the registry (tests/storage checks the doc)."""
+    rows = ["| `format` | version | file | container | module |", "|---|---|---|---|---|"]
+    for f in formats():
+        container = "HDF5" if f.container == "hdf5" else "JSON" + (", no `format` key" if f.sniff and
+                                                                     not f.name.startswith("ringrift-mpi/") else "")
+        module = "`" + f.module.replace("ringrift_mpi.", "").replace(".", "/") + ".py`"
+        rows.append(f"| `{f.name}` | {f.version} | {f.files or f.title} | {container} | {module} |")
+    return "\n".join(rows) + "\n"

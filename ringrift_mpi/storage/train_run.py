@@ -237,12 +237,13 @@ def describe_registry(path: str) -> dict:
 
 CHECKPOINT = register(Format(CKPT_FORMAT, CKPT_VERSION, "training checkpoint record", "json", __name__,
                              lambda p: read_checkpoint_record(os.path.dirname(os.path.abspath(p))),
-                             validate_checkpoint, describe_checkpoint))
+                             validate_checkpoint, describe_checkpoint,
+                             files="training run `checkpoint.json` (names its `ckpt-<step>.pt`)"))
 MODEL = register(Format(MODEL_FORMAT, MODEL_VERSION, "model config", "json", __name__, read_model_config,
-                        validate_model, describe_model))
+                        validate_model, describe_model, files="`models/<board>_<n>p/v<k>/config.json`"))
 REGISTRY = register(Format(REGISTRY_FORMAT, REGISTRY_VERSION, "model registry", "json", __name__,
                            lambda p: read_registry(os.path.dirname(os.path.abspath(p))),
-                           validate_registry, describe_registry))
+                           validate_registry, describe_registry, files="`models/<board>_<n>p/registry.json`"))
 
 
 def write_match(path: str, result: dict) -> None:
@@ -274,4 +275,4 @@ def describe_match(path: str) -> dict:
 
 
 MATCH = register(Format(MATCH_FORMAT, MATCH_VERSION, "match result", "json", __name__, read_match,
-                        validate_match, describe_match))
+                        validate_match, describe_match, files="`python -m ringrift_mpi.train.match --json` output"))

@@ -5,10 +5,6 @@ import json
 import subprocess
 import sys
 
-import pytest
-
-from tests.conftest import FIXTURES
-
 
 def run(*args):
     p = subprocess.run([sys.executable, "-m", "ringrift_mpi.conformance", *map(str, args)],
@@ -38,10 +34,9 @@ def test_bad_inputs_give_one_line_each(tmp_path):
     assert "offboard.json g1" in fails[2] and "(9,2) is off the square8 board" in fails[2]
 
 
-@pytest.mark.skipif(not FIXTURES.is_dir(), reason=f"RingRift fixtures not found at {FIXTURES}")
-def test_known_stale_reported_apart():
-    games = sorted((FIXTURES / "golden-games").glob("*.json"))
-    rc, out, _ = run(*games, "--known-stale", FIXTURES / "known-stale.json")
+def test_known_stale_reported_apart(ringrift_fixtures):
+    games = sorted((ringrift_fixtures / "golden-games").glob("*.json"))
+    rc, out, _ = run(*games, "--known-stale", ringrift_fixtures / "known-stale.json")
     assert out.strip().splitlines()[-1] == "0 passed, 0 failed"
     assert sum(ln.startswith("STALE") for ln in out.splitlines()) == len(games)
     assert rc == 0
@@ -50,9 +45,8 @@ def test_known_stale_reported_apart():
     assert rc == 1
 
 
-@pytest.mark.skipif(not FIXTURES.is_dir(), reason=f"RingRift fixtures not found at {FIXTURES}")
-def test_all_reference_traces_pass():
-    traces = sorted((FIXTURES / "ref-traces").glob("*.json"))
+def test_all_reference_traces_pass(ringrift_fixtures):
+    traces = sorted((ringrift_fixtures / "ref-traces").glob("*.json"))
     rc, out, _ = run(*traces)
     assert out.strip().splitlines()[-1] == f"{len(traces)} passed, 0 failed", out[-2000:]
     assert rc == 0

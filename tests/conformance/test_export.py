@@ -9,7 +9,6 @@ import pytest
 
 from ringrift_mpi.conformance.export import play_trace
 from ringrift_mpi.conformance.runner import check_game
-from tests.conftest import FIXTURES
 
 
 @pytest.mark.parametrize("board,players", [("square8", 2), ("square8", 4), ("hex8", 3), ("hex8", 2)])
@@ -29,9 +28,8 @@ def test_tampered_trace_is_caught():
     assert not case.ok and "ply 5" in case.detail
 
 
-@pytest.mark.skipif(not FIXTURES.is_dir(), reason=f"RingRift fixtures not found at {FIXTURES}")
-def test_export_has_the_reference_trace_shape():
-    ref = json.loads(next((FIXTURES / "ref-traces").glob("ref_hex8_2p_*.json")).read_text())
+def test_export_has_the_reference_trace_shape(ringrift_fixtures):
+    ref = json.loads(next((ringrift_fixtures / "ref-traces").glob("ref_hex8_2p_*.json")).read_text())
     ours = play_trace("hex8", 2, seed=1)
     assert set(ref) == set(ours)
     assert set(ref["finalSummary"]) == set(ours["finalSummary"])

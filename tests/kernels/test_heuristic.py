@@ -190,7 +190,7 @@ def test_marker_order_through_ref_traces(ringrift_fixtures):
     as RingRift does: its move generator's recovery scan (legal_moves) and, for positions after the
     first, the recovery check of the evaluator, since the fixture generator evaluated each position's
     breakdowns on the game's live state (HE.evaluation_side_effect)."""
-    from ringrift_mpi.conformance.runner import _pick_recovery
+    from ringrift_mpi.conformance.runner import pick_recovery
     from ringrift_mpi.interop import move_from_json
     positions = moved = 0
     bad = []
@@ -219,7 +219,7 @@ def test_marker_order_through_ref_traces(ringrift_fixtures):
                             HE.evaluation_side_effect(board.geo, s, int(pl), HE.LIGHT if mname == "light" else HE.FULL)
                             moved += o != _stamp_order(board, s)
             if mj.get("type") == "recovery_slide" and "recoveryOption" not in mj and "option" not in mj:
-                m = _pick_recovery(board, s, tr, i, legal, mj)
+                m = pick_recovery(board, s, tr, i, legal, mj)
             else:
                 m = move_from_json(board, s, mj, f"ply {i}", legal)
             apply_move(board.geo, s, m)

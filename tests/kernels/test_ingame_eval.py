@@ -11,7 +11,7 @@ import numpy as np
 
 from kernels import heuristic as HE
 from kernels.apply import apply_move
-from ringrift_mpi.conformance.runner import _pick_recovery
+from ringrift_mpi.conformance.runner import pick_recovery
 from ringrift_mpi.interop import legal_moves_list, move_from_json, state_from_json
 
 
@@ -44,7 +44,7 @@ def test_replayed_games_evaluate_like_ringrift(ringrift_fixtures):
                 checked += 1
             legal = legal_moves_list(board, s)
             if mj.get("type") == "recovery_slide" and "recoveryOption" not in mj and "option" not in mj:
-                m = _pick_recovery(board, s, tr, i, legal, mj)
+                m = pick_recovery(board, s, tr, i, legal, mj)
             else:
                 m = move_from_json(board, s, mj, f"ply {i}", legal)
             apply_move(board.geo, s, m)

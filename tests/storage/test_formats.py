@@ -10,10 +10,11 @@ import pytest
 
 from ringrift_mpi.storage import StorageError, formats, identify, write_json_atomic
 from ringrift_mpi.storage.atomic import atomic_file, write_text_atomic
-from ringrift_mpi.storage.cmaes_run import (CHECKPOINT, RUN, RunRecord, read_checkpoint, read_run, validate_run,
+from ringrift_mpi.storage.cmaes_run import (CHECKPOINT, RUN, read_checkpoint, read_run, validate_run,
                                             write_checkpoint, write_run)
 from ringrift_mpi.storage.json_formats import read_bench, write_bench
 from ringrift_mpi.storage.pool import POOL, read_pool, validate_pool, write_pool
+from tests.storage import samples
 
 
 @pytest.fixture
@@ -27,30 +28,8 @@ def _mode(p) -> int:
     return stat.S_IMODE(os.stat(p).st_mode)
 
 
-def _record(n_gen=2, n_cand=3) -> RunRecord:
-    rng = np.random.default_rng(0)
-    rec = RunRecord({"config": json.dumps({"game": {"board": "square8", "players": 2}}), "config_hash": "abc",
-                     "seed": 1, "versions": "{}", "weight_keys": json.dumps([f"W{i}" for i in range(59)]),
-                     "tuned": "[0, 1]", "sessions": "[]"})
-    for g in range(n_gen):
-        wins = rng.integers(0, 5, n_cand)
-        draws = np.zeros(n_cand, int)
-        rec.add_generation(iteration=0, generation_in_iteration=g, ranks=1, candidates=rng.normal(size=(n_cand, 59)),
-                           fitness=wins / 8, wins=wins, draws=draws, losses=8 - wins, mean=rng.normal(size=59),
-                           sigma=0.5, wall_s=1.0, games=8 * n_cand)
-    rec.add_iteration(baseline=np.zeros(59), best=np.ones(59), best_fitness=0.5, eval_score=0.4, eval_wins=4,
-                      eval_draws=0, eval_losses=6, promoted=0)
-    return rec
-
-
-def _pool_states(n=4, board="square8", players=2):
-    from kernels import geometry as G
-    from kernels.games import random_opening
-    from ringrift_mpi.cmaes.fitness import start_states
-    states = start_states(board, players, np.arange(n, dtype=np.int64), 0)
-    for i, s in enumerate(states):
-        random_opening(G.build(G.board_id(board)), s, 100 + i, 6)
-    return states
+_record = samples.record
+_pool_states = samples.pool_states
 
 
 # --- the atomic writer ---------------------------------------------------------------------------
@@ -268,23 +247,48 @@ def test_bench_compare_with_a_bad_file_is_one_line(tmp_path, capsys):
 
 
 def test_docs_list_every_registered_format():
+    """docs/formats.md's table is the registry's (``formats_table``), so the doc cannot drift."""
     from pathlib import Path
+
+    from ringrift_mpi.storage.registry import formats_table
     doc = (Path(__file__).resolve().parents[2] / "docs" / "formats.md").read_text()
     rows = {line.split("|")[1].strip(" `"): line.split("|")[2].strip() for line in doc.splitlines()
             if line.startswith("| `ringrift")}
     assert rows == {f.name: str(f.version) for f in formats()}, "docs/formats.md's format table is out of date"
+    assert formats_table() in doc, ("docs/formats.md's format table differs from the registry's; paste the "
+                                    "output of `ringrift-h5 formats --markdown` in its place")
+
+
+def test_every_format_has_a_sample(tmp_path):
+    """tests/storage/samples.py makes one file of each registered format (the h5ls and ringrift-h5
+    tests run on them): a new format needs a maker there."""
+    made = samples.make_samples(tmp_path)
+    assert set(made) == {f.name for f in formats()}, "add a maker for the new format to tests/storage/samples.py"
+    for name, path in made.items():
+        assert identify(path).name == name and identify(path).validate(path) == [], name
 
 
 def test_debian_h5ls_reads_every_hdf5_format(tmp_path):
-    """libver is capped at v110 so that hdf5-tools 1.10 (Debian's) read our files."""
+    """libver is capped at v110 so that hdf5-tools 1.10 (Debian's) read our files: every HDF5
+    format's sample, listed by h5ls and dumped (every dataset and attribute) by h5dump."""
     import shutil
     import subprocess
-    h5ls = shutil.which("h5ls")
-    if h5ls is None:
-        pytest.skip("h5ls not installed (apt-get install hdf5-tools)")
-    write_run(str(tmp_path / "run.h5"), _record())
-    write_pool(str(tmp_path / "pool.h5"), _pool_states(), "square8", 2)
-    assert {f.name for f in formats() if f.container == "hdf5"} == {RUN.name, POOL.name}
-    for name, member in (("run.h5", "/generations/candidates"), ("pool.h5", "/states")):
-        p = subprocess.run([h5ls, "-r", str(tmp_path / name)], capture_output=True, text=True, timeout=60)
-        assert p.returncode == 0 and member in p.stdout, (name, p.stdout, p.stderr)
+    h5ls, h5dump = shutil.which("h5ls"), shutil.which("h5dump")
+    if h5ls is None or h5dump is None:
+        pytest.skip("h5ls/h5dump not installed (apt-get install hdf5-tools)")
+    made = samples.make_samples(tmp_path)
+    hdf5 = [f.name for f in formats() if f.container == "hdf5"]
+    assert {RUN.name, POOL.name} <= set(hdf5)
+    import h5py
+    for name in hdf5:
+        path = made[name]
+        with h5py.File(path, "r") as f:
+            members = []
+            f.visit(members.append)
+        p = subprocess.run([h5ls, "-r", path], capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0, (name, p.stdout, p.stderr)
+        for m in members:
+            assert f"/{m} " in p.stdout, (name, m, p.stdout)
+        p = subprocess.run([h5dump, path], capture_output=True, text=True, timeout=60)
+        assert p.returncode == 0 and "h5dump error" not in p.stderr, (name, p.stderr[-2000:])
+        assert f'"{name}"' in p.stdout, name  # the format attribute, read back by 1.10
