@@ -228,3 +228,12 @@ print('torch' in sys.modules)
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+def test_ringrift_h5_plots_the_learning_curves(learned, tmp_path):
+    pytest.importorskip("matplotlib")
+    from ringrift_mpi.h5 import main as h5_main
+    png = tmp_path / "curves.png"
+    assert h5_main(["plot", str(learned / "checkpoint.json"), "-o", str(png)]) == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10000
+    assert h5_main(["info", str(learned / "checkpoint.json")]) == 0
