@@ -12,7 +12,7 @@ A match of N games is N / P groups: one start (the initial position, then
 ``opening`` uniformly random plies drawn from the group's seed) played P times
 with A in each seat in turn and B in the others. A game scores 1 for an A win,
 1/2 without a winner, 0 otherwise; the score is the mean. The 95 % interval is
-the normal approximation over per-game scores (mean +- 1.96 sd / sqrt(N));
+Wilson's score interval over the N games (draws counting half);
 ``p_value`` is the exact one-sided sign test on decisive games (P[X >= wins]
 for X ~ Binomial(wins + losses, 1/2)): small when A is better than B.
 
@@ -92,12 +92,20 @@ def summarize(outcomes: np.ndarray) -> dict:
     """outcomes: per game 2 (A won), 1 (no winner), 0 (A lost)."""
     n = len(outcomes)
     wins, draws, losses = int((outcomes == 2).sum()), int((outcomes == 1).sum()), int((outcomes == 0).sum())
-    x = outcomes / 2.0
-    score = float(x.mean()) if n else 0.5
-    sd = float(x.std(ddof=1)) if n > 1 else 0.5
-    half = 1.96 * sd / math.sqrt(max(n, 1))
+    score = float((outcomes / 2.0).mean()) if n else 0.5
     return {"games": n, "wins": wins, "draws": draws, "losses": losses, "score": score,
-            "ci95": [max(0.0, score - half), min(1.0, score + half)], "p_value": sign_test(wins, losses)}
+            "ci95": wilson(score, n), "p_value": sign_test(wins, losses)}
+
+
+def wilson(p: float, n: int, z: float = 1.96) -> list[float]:
+    """Wilson's 95 % score interval for a proportion p of n games (draws count half a win). Unlike
+    mean +- 1.96 sd / sqrt(n) it keeps a width at 0 and 1 (all games won or lost)."""
+    if n == 0:
+        return [0.0, 1.0]
+    d = 1 + z * z / n
+    c = (p + z * z / (2 * n)) / d
+    h = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
+    return [max(0.0, c - h), min(1.0, c + h)]
 
 
 def sign_test(wins: int, losses: int) -> float:
