@@ -73,7 +73,7 @@ def test_every_verb_on_every_format(name, sample_files, capsys, tmp_path):
 
 
 def test_the_dispatch_table_covers_what_the_formats_offer():
-    assert dispatch.offered("plot") == ["ringrift-mpi/cmaes-run"]
+    assert dispatch.offered("plot") == ["ringrift-mpi/cmaes-run", "ringrift-mpi/train-checkpoint"]
     assert dispatch.offered("stats") == ["ringrift-mpi/cmaes-run", "ringrift-mpi/state-pool"]
     assert dispatch.offered("show") == dispatch.offered("export-json") == ["ringrift-mpi/state-pool"]
     with pytest.raises(ValueError, match="registered twice"):

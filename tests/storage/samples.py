@@ -83,6 +83,10 @@ def _train_checkpoint(d):
         f.write(b"weights")
     write_checkpoint_record(d, {"weights": "ckpt-000000010.pt", "step": 10, "epoch": 0, "batch_in_epoch": 10,
                                 "config_hash": "abc", "config": {}})
+    with open(os.path.join(d, "metrics.csv"), "w") as f:  # what the training loop logs beside it
+        f.write("kind,step,epoch,loss,policy_loss,value_loss,policy_acc,value_mae,lr,samples_per_s,wall_s\n"
+                "step,5,0,9.1,8.1,1.0,0.1,0.99,0.001,50,0\nstep,10,0,7.0,6.1,0.9,0.3,0.95,0.002,50,1\n"
+                "val,10,0,7.2,6.3,0.9,0.28,0.95,0.002,0,2\n")
     return os.path.join(d, "checkpoint.json")
 
 
