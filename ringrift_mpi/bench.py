@@ -220,11 +220,13 @@ def _parse_list(text: str, conv, what: str, allowed=None) -> list:
 
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="ringrift-bench", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--mode", default="random", choices=sorted(MODES), help="move policy (default random)")
+    ap.add_argument("--mode", default="random", choices=sorted(MODES) + ["selfplay"],
+                    help="move policy (default random); selfplay: the self-play job's positions/s, write share, "
+                         "encoding cost and dataset size per board (ringrift_mpi/selfplay/bench.py)")
     ap.add_argument("--boards", default=",".join(BOARDS),
                     type=lambda t: _parse_list(t, str, "board", G.BOARD_NAMES), help="comma-separated boards")
-    ap.add_argument("--players", default="2,3,4", type=lambda t: _parse_list(t, int, "player count", (2, 3, 4)),
-                    help="comma-separated player counts")
+    ap.add_argument("--players", default=None, type=lambda t: _parse_list(t, int, "player count", (2, 3, 4)),
+                    help="comma-separated player counts (default 2,3,4; --mode selfplay: 2)")
     ap.add_argument("--games", type=int, default=None,
                     help="games per config (default per board, random: %s; heuristic: %s)" % (
                         ", ".join(f"{k} {v}" for k, v in DEFAULT_GAMES.items()),
@@ -291,8 +293,26 @@ def compare(new: dict, old: dict) -> str:
     return "\n".join(out)
 
 
+def _selfplay(args, info) -> int:
+    from .selfplay import bench as SB
+    players = args.players or [2]
+    print("mode selfplay, one core: playing + encoding + writing one shard per board (default seats, "
+          "epsilon 0.05, RingRift's move limit)")
+    rows = SB.run(args.boards, players, args.games, args.seed)
+    print(SB.table(rows))
+    if args.json:
+        write_json(args.json, {"machine": info, "args": {k: v for k, v in vars(args).items() if k != "json"},
+                               "results": [{**r, "mode": "selfplay", "games_per_s": r["games"] / r["wall_s"],
+                                            "moves_per_s": r["positions_per_s"]} for r in rows],
+                               "time": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+        print(f"wrote {args.json}")
+    return 0
+
+
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    if args.mode != "selfplay":
+        args.players = args.players or [2, 3, 4]
     if args.games is not None and args.games < 1:
         print("ringrift-bench: --games must be >= 1", file=sys.stderr)
         return 2
@@ -308,6 +328,8 @@ def main(argv=None) -> int:
     info = machine_info()
     print(f"machine: {info['platform']} | {info['processor']} | {info['cpu_count']} CPUs | "
           f"Python {info['python']} numba {info['numba']} numpy {info['numpy']}")
+    if args.mode == "selfplay":
+        return _selfplay(args, info)
     print(f"mode {args.mode}, one core, {args.clock} clock, seed {args.seed}, move cap {args.max_moves or 'none'}, "
           f"invariants {'checked after every move' if args.check_invariants else 'not checked'}")
     comp = None

@@ -51,3 +51,15 @@ def test_a_registered_mode_is_all_the_cli_needs(tmp_path, monkeypatch):
     (r,) = json.loads(out.read_text())["results"]
     assert (r["mode"], r["games"], r["mean_moves"], r["mean_legal"]) == ("probe", 8, 10, 3.0)
     assert (r["wins"], r["draws"]) == ({"1": 2, "2": 2, "3": 2}, 2)
+
+
+def test_selfplay_mode_reports_speed_write_share_encoding_and_size(tmp_path, capsys):
+    out = tmp_path / "s.json"
+    assert bench.main(["--mode", "selfplay", "--boards", "square8", "--games", "6", "--json", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "write %" in text and "x RingRift" in text and "B/pos" in text, text
+    (r,) = json.loads(out.read_text())["results"]
+    assert r["board"] == "square8" and r["players"] == 2 and r["games"] == 6 and r["positions"] > 100
+    assert 0 < r["write_share"] < 1 and r["encode_us_per_position"] > 0 and r["expand_us_per_position"] > 0
+    assert r["dense_bytes_per_position"] == 56 * 8 * 8 * 4 and 0 < r["bytes_per_position"] < 14336
+    assert set(r["compressions"]) == {"gzip", "lzf", "none"}

@@ -22,7 +22,8 @@ class GameSection:
     eval_randomness: float = -1.0  # epsilon; -1 = RingRift's: 0.02 with 2 players, 0 with 3-4
     eval_mode: str = "auto"       # full | light | auto (the board's training mode)
     opening_random_plies: int = 0  # uniformly random moves before the heuristics take over
-    state_pool: str = ""          # pool.h5 of start positions (ringrift_mpi.storage.pool); "" = initial position
+    state_pool: str = ""          # pool.h5 of start positions; "default": the shipped pool of the board and
+                                  # player count (ringrift_mpi.statepool); "" = the initial position
 
 
 @dataclass
@@ -33,6 +34,7 @@ class CMAESSection:
     sigma_scale: str = "relative"  # relative: per weight, times max(|baseline weight|, 1); absolute
     games_per_eval: int = 20      # games per candidate per generation (a multiple of players)
     baseline: str = ""            # RingRift profile JSON; "" = BASE_V1_BALANCED_WEIGHTS
+    start: str = ""               # profile the first iteration's search is centred on; "" = the baseline
     opponent: str = "baseline"    # the other seats: baseline (as RingRift) | random (uniform random players)
     tune: str = "active"          # active: weights the evaluation reads here; all: all 59
     bound: float = 0.0            # |weight| bound; 0 = RingRift's max(100, 2 max|baseline|)
@@ -40,9 +42,12 @@ class CMAESSection:
 
 @dataclass
 class IterateSection:
-    iterations: int = 1           # > 1: the best candidate replaces the baseline when it wins the match
-    eval_games: int = 100         # evaluation match of the best candidate against the baseline
-    promote_margin: float = 0.55  # match score (wins + draws/2) / games needed to promote
+    iterations: int = 1           # > 1: the iteration's candidate replaces the baseline when it wins the match
+    eval_games: int = 100         # the candidate's games in the match (3-4 players: as many mirrored ones again)
+    alpha: float = 0.01           # promotion needs the match's exact one-sided sign-test p-value below this
+    promote_margin: float = 0.0   # and a match score (wins + draws/2) / games at least this (0: no minimum)
+    candidate: str = "best"       # what plays the match: best (the highest generation fitness) | mean (CMA-ES's mean)
+    anchor: bool = True           # once something was promoted, the candidate must also beat cmaes.baseline
 
 
 @dataclass
@@ -102,6 +107,10 @@ class CMAESConfig(Config):
             self.fail("iterate.eval_games", f"must be a positive multiple of game.players ({g.players})")
         if not 0.0 <= it.promote_margin <= 1.0:
             self.fail("iterate.promote_margin", "must be in [0, 1]")
+        if not 0.0 < it.alpha < 1.0:
+            self.fail("iterate.alpha", f"must be in (0, 1) (got {it.alpha!r})")
+        if it.candidate not in ("best", "mean"):
+            self.fail("iterate.candidate", f"must be best or mean (got {it.candidate!r})")
         if fm.games_per_task < 1 or fm.prefetch < 1:
             self.fail("farm", "games_per_task and prefetch must be >= 1")
 
@@ -109,6 +118,14 @@ class CMAESConfig(Config):
     def epsilon(self) -> float:
         e = self.game.eval_randomness
         return (0.02 if self.game.players == 2 else 0.0) if e == -1.0 else e
+
+    @property
+    def pool_path(self) -> str:
+        """game.state_pool as a file ("default": the shipped pool for the board and player count)."""
+        if self.game.state_pool == "default":
+            from ..statepool import default_pool
+            return default_pool(self.game.board, self.game.players)
+        return self.game.state_pool
 
     @property
     def mode_name(self) -> str:
@@ -126,5 +143,5 @@ FLAGS = {
     "--eval-randomness": ("game.eval_randomness", float), "--heuristic-eval-mode": ("game.eval_mode", str),
     "--seed": ("run.seed", int), "--iterations": ("iterate.iterations", int),
     "--opening-random-plies": ("game.opening_random_plies", int), "--state-pool": ("game.state_pool", str),
-    "--opponent": ("cmaes.opponent", str),
+    "--opponent": ("cmaes.opponent", str), "--start": ("cmaes.start", str), "--alpha": ("iterate.alpha", float),
 }

@@ -27,6 +27,8 @@ import time
 import numpy as np
 
 from ..config import ConfigError
+from ..evaluate.stats import fmt_elo, fmt_p, summarize
+from ..mpi.driver import DONE, ERROR, STOP, finish, follow, lead
 from ..mpi.farm import run_tasks
 from ..mpi.world import Reporter, StopSignals, abort_on_exception, check_world, get_comm, warm_numba
 from ..storage import StorageError, write_json_atomic
@@ -108,13 +110,19 @@ class Driver:
                 raise ConfigError(f"{cfg.source}: cmaes.baseline: {e}") from None
         else:
             self.baseline0 = weights_array(BASE_V1_BALANCED_WEIGHTS)
+        self.start0 = self.baseline0
+        if cfg.cmaes.start:
+            try:
+                self.start0 = PR.load_profile(cfg.cmaes.start).array()
+            except (PR.ProfileError, OSError) as e:
+                raise ConfigError(f"{cfg.source}: cmaes.start: {e}") from None
         self.tuned = (list(range(59)) if cfg.cmaes.tune == "all"
                       else active_weight_indices(cfg.game.board, cfg.game.players, cfg.mode_name))
         self.games_per_task = max(1, cfg.farm.games_per_task // cfg.game.players)
         self.pool = None
         if cfg.game.state_pool:
             from ..storage.pool import read_pool
-            self.pool = read_pool(cfg.game.state_pool, cfg.game.board, cfg.game.players)
+            self.pool = read_pool(cfg.pool_path, cfg.game.board, cfg.game.players)
 
     # --- records -------------------------------------------------------------------------
     def open_records(self) -> RunRecord:
@@ -128,7 +136,7 @@ class Driver:
                              "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
         digest = "" if self.pool is None else hashlib.sha256(self.pool.tobytes()).hexdigest()
         if rec.attrs.setdefault("state_pool_sha256", digest) != digest:
-            raise StorageError(f"{self.cfg.game.state_pool}: the state pool changed since this run started "
+            raise StorageError(f"{self.cfg.pool_path}: the state pool changed since this run started "
                                "(its sha256 differs from run.h5's state_pool_sha256); use a new --run-dir")
         sessions = json.loads(rec.attrs.get("sessions", "[]"))
         sessions.append({"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "ranks": self.comm.size,
@@ -150,19 +158,27 @@ class Driver:
                 b = rec.iters["best"][i]
         return np.array(b, np.float64)
 
-    def optimizer(self, baseline: np.ndarray, iteration: int):
+    def centre_for(self, rec: RunRecord, iteration: int) -> np.ndarray:
+        """Where an iteration's search starts: the last promoted candidate, or cmaes.start (the
+        baseline when none is given) while nothing has been promoted."""
+        if any(rec.iters["promoted"][i] for i in range(iteration)):
+            return self.baseline_for(rec, iteration)
+        return np.array(self.start0, np.float64)
+
+    def optimizer(self, centre: np.ndarray, iteration: int):
         from .optimizer import Optimizer
         c = self.cfg.cmaes
         seed = int(group_seeds(self.cfg.run.seed, iteration, -1, 0, 1)[0]) % (2 ** 31 - 2)
-        return Optimizer(baseline, self.tuned, sigma=c.sigma, relative=c.sigma_scale == "relative",
+        return Optimizer(centre, self.tuned, sigma=c.sigma, relative=c.sigma_scale == "relative",
                          popsize=c.population_size, bound=c.bound, seed=seed)
 
-    def match(self, W: np.ndarray, iteration: int, generation: int, salt: int, games: int) -> Match:
+    def match(self, W: np.ndarray, iteration: int, generation: int, salt: int, games: int,
+              mirror: bool = False) -> Match:
         g = self.cfg.game
         seeds = group_seeds(self.cfg.run.seed, iteration, generation, salt, games // g.players)
         return Match(g.board, g.players, self.cfg.mode_name, self.cfg.epsilon, g.max_moves, W,
                      start_states(g.board, g.players, seeds, g.opening_random_plies, self.pool), seeds,
-                     self.games_per_task, self.cfg.cmaes.opponent)
+                     max(1, self.games_per_task // (2 if mirror else 1)), self.cfg.cmaes.opponent, mirror)
 
 
 def _play(comm, match: Match, stop: StopSignals | None, rep: Reporter | None, label: str, prefetch: int):
@@ -198,22 +214,18 @@ def _run(comm, cfg, run_dir, output, out, stop) -> int:
     rank = comm.rank
     warm_numba(comm, _warm, say=lambda line: print(line, file=out or sys.stdout, flush=True))
     if rank != 0:
-        while True:
-            cmd, payload = comm.bcast(None, root=0)
-            if cmd != "play":
-                return 0 if cmd != "error" else 2
-            _play(comm, payload, None, None, "", cfg.farm.prefetch)
+        return follow(comm, lambda match: _play(comm, match, None, None, "", cfg.farm.prefetch))
     try:
         rep = Reporter(comm, os.path.join(run_dir, "cmaes.log"), out)
     except OSError as e:
         print(f"error: {os.path.join(run_dir, 'cmaes.log')}: cannot write: {e.strerror or e}", file=sys.stderr)
-        comm.bcast(("error", None), root=0)
+        finish(comm, ERROR)
         return 2
     try:
         return _drive(comm, cfg, run_dir, output, rep, stop)
     except (ConfigError, StorageError) as e:
         rep.line(f"error: {e}")
-        comm.bcast(("error", None), root=0)
+        finish(comm, ERROR)
         return 2
     finally:
         rep.close()
@@ -240,7 +252,7 @@ def _drive(comm, cfg, run_dir, output, rep: Reporter, stop: StopSignals) -> int:
     gens_this_session = 0
     for it in range(rec.n_iterations, I):
         base = d.baseline_for(rec, it)
-        opt = d.optimizer(base, it)
+        opt = d.optimizer(d.centre_for(rec, it), it)
         done_here = [k for k in range(rec.n_generations) if rec.gens["iteration"][k] == it]
         for k in done_here:  # exact replay of the recorded generations
             X = opt.ask()
@@ -255,7 +267,7 @@ def _drive(comm, cfg, run_dir, output, rep: Reporter, stop: StopSignals) -> int:
             X = opt.ask()
             Wc = opt.full(X)
             m = d.match(np.vstack([base[None, :], Wc]), it, gi, SALT_GENERATION, cfg.cmaes.games_per_eval)
-            comm.bcast(("play", m), root=0)
+            lead(comm, m)
             got = _play(comm, m, stop, rep, f"gen {rec.n_generations + 1}", cfg.farm.prefetch)
             if got is None:
                 return _stopped(comm, rep, stop, rec)
@@ -271,9 +283,10 @@ def _drive(comm, cfg, run_dir, output, rep: Reporter, stop: StopSignals) -> int:
             per_gen = (time.perf_counter() - t_run) / gens_this_session
             rep.line(f"gen {rec.n_generations:3d} (iter {it + 1}/{I}, {gi + 1}/{G})  best {t['fitness'].max():.4f}  "
                      f"mean {t['fitness'].mean():.4f}  sigma {opt.sigma:.4g}  games {t['games']}  "
-                     f"{t['games'] / wall:.1f} games/s  {t['moves'] / wall:.0f} moves/s  "
-                     f"ETA {_fmt_eta(left * per_gen)}")
-        # the iteration's best candidate, re-evaluated against its baseline
+                     f"{t['games'] / wall:.1f} games/s  {t['moves'] / wall:.0f} moves/s  {wall:.1f} s/gen  "
+                     + (f"capped {100 * t['capped'] / t['games']:.1f}%  " if t["capped"] else "")
+                     + f"ETA {_fmt_eta(left * per_gen)}")
+        # the iteration's candidate, re-evaluated against its baseline on fresh games
         ks = [k for k in range(rec.n_generations) if rec.gens["iteration"][k] == it]
         if not ks:
             best, best_fit = base.copy(), float("nan")
@@ -281,32 +294,61 @@ def _drive(comm, cfg, run_dir, output, rep: Reporter, stop: StopSignals) -> int:
             flat = [(rec.gens["fitness"][k][j], -k, -j) for k in ks for j in range(len(rec.gens["fitness"][k]))]
             f, nk, nj = max(flat)
             best, best_fit = np.array(rec.gens["candidates"][-nk][-nj]), float(f)
+            if cfg.iterate.candidate == "mean":
+                best = np.array(rec.gens["mean"][ks[-1]])
         if stop.requested:
             return _stopped(comm, rep, stop, rec)
         vs_random = cfg.cmaes.opponent == "random"
         # against random players the baseline plays the same fresh games too, as the yardstick
         rows = [base, base, best] if vs_random else [base, best]
-        m = d.match(np.vstack(rows), it, 0, SALT_EVAL, cfg.iterate.eval_games)
-        comm.bcast(("play", m), root=0)
+        m = d.match(np.vstack(rows), it, 0, SALT_EVAL, cfg.iterate.eval_games,
+                    mirror=cfg.game.players > 2 and not vs_random)
+        lead(comm, m)
         got = _play(comm, m, stop, rep, "evaluation match", cfg.farm.prefetch)
         if got is None:
             return _stopped(comm, rep, stop, rec)
         t = tally(m, *got)
-        b = len(rows) - 2  # the best candidate's row in the tally
+        b = len(rows) - 2  # the candidate's row in the tally
+        st = summarize(t["outcomes"][b], None if t["mirror"] is None else t["mirror"][b], cfg.game.players)
         score = float(t["fitness"][b])
-        promoted = bool(score >= cfg.iterate.promote_margin) if ks and not vs_random else False
+        # Anchor: once the incumbent is no longer the job's baseline, the candidate must beat that
+        # too. With 3-4 players strength is not transitive: a chain of promotions, each winning
+        # against its predecessor, drifted below the default it started from (docs/cmaes.md).
+        anchor = None
+        if cfg.iterate.anchor and ks and not vs_random and not np.array_equal(base, d.baseline0):
+            ma = d.match(np.vstack([d.baseline0, best]), it, 0, SALT_EVAL, cfg.iterate.eval_games,
+                         mirror=cfg.game.players > 2)
+            lead(comm, ma)
+            got = _play(comm, ma, stop, rep, "anchor match", cfg.farm.prefetch)
+            if got is None:
+                return _stopped(comm, rep, stop, rec)
+            ta = tally(ma, *got)
+            anchor = summarize(ta["outcomes"][0], None if ta["mirror"] is None else ta["mirror"][0],
+                               cfg.game.players)
+        promoted = (bool(st["p_value"] < cfg.iterate.alpha and score >= cfg.iterate.promote_margin
+                         and (anchor is None or anchor["p_value"] < cfg.iterate.alpha))
+                    if ks and not vs_random else False)
         rec.add_iteration(baseline=base, best=best, best_fitness=best_fit, eval_score=score,
                           eval_wins=t["wins"][b], eval_draws=t["draws"][b], eval_losses=t["losses"][b],
+                          eval_p=st["p_value"], anchor_p=float("nan") if anchor is None else anchor["p_value"],
                           promoted=int(promoted))
         d.save(rec)
-        games = t["games"] // (b + 1)
-        tail = (f"; the baseline on the same games: {float(t['fitness'][0]):.4f}" if vs_random else
-                f" -> {'promoted' if promoted else 'not promoted'} (margin {cfg.iterate.promote_margin})")
-        rep.line(f"iteration {it + 1}/{I}: best candidate (fitness {best_fit:.4f}) vs "
-                 f"{'random players' if vs_random else 'baseline'} over {games} fresh games: "
-                 f"{int(t['wins'][b])} won, {int(t['draws'][b])} drawn, {int(t['losses'][b])} lost, "
+        what = "CMA-ES mean" if cfg.iterate.candidate == "mean" else f"best candidate (fitness {best_fit:.4f})"
+        if vs_random:
+            tail = f"; the baseline on the same games: {float(t['fitness'][0]):.4f}"
+        else:
+            margin = f", score >= {cfg.iterate.promote_margin}" if cfg.iterate.promote_margin > 0 else ""
+            vs0 = ("" if anchor is None else f"; vs the job's baseline: score {anchor['score']:.4f}, sets "
+                   f"{anchor['sets_better']} better / {anchor['sets_worse']} worse, p = {fmt_p(anchor['p_value'])}")
+            both = " in both matches" if anchor is not None else ""
+            tail = (f" [{st['score_lo']:.3f}, {st['score_hi']:.3f}], Elo {fmt_elo(st['elo'])}, sets "
+                    f"{st['sets_better']} better / {st['sets_worse']} worse, p = {fmt_p(st['p_value'])}{vs0} -> "
+                    f"{'promoted' if promoted else 'not promoted'} (needs p < {cfg.iterate.alpha:g}{both}{margin})")
+        mir = f" (+{st['mirror_games']} mirrored)" if st["mirror_games"] else ""
+        rep.line(f"iteration {it + 1}/{I}: {what} vs {'random players' if vs_random else 'baseline'} over "
+                 f"{st['games']} fresh games{mir}: {st['wins']} won, {st['draws']} drawn, {st['losses']} lost, "
                  f"score {score:.4f}{tail}")
-    comm.bcast(("done", None), root=0)
+    finish(comm, DONE)
     _write_profile(d, rec, output)
     rep.line(f"done: {rec.n_generations} generation(s); profile {os.path.join(run_dir, 'profile.json')}")
     return 0
@@ -336,7 +378,7 @@ def _write_profile(d: Driver, rec: RunRecord, output: str | None) -> None:
 
 
 def _stopped(comm, rep: Reporter, stop: StopSignals, rec: RunRecord) -> int:
-    comm.bcast(("stop", None), root=0)
+    finish(comm, STOP)
     rep.line(f"{stop.requested or 'stop'} received: stopping after generation {rec.n_generations} "
              "(checkpoint written); run the same command again to resume")
     return 0
@@ -349,12 +391,14 @@ def _prepare(args, comm):
         cfg = CMAESConfig.load(args.config, overrides=_overrides(args))
         for w in cfg.warnings:
             print(w, file=sys.stderr)
-        if cfg.cmaes.baseline:  # before the numba warm-up, which can take minutes on a first run
-            from .. import profiles as PR
-            try:
-                PR.load_profile(cfg.cmaes.baseline)
-            except (PR.ProfileError, OSError) as e:
-                raise ConfigError(f"{cfg.source}: cmaes.baseline: {e}") from None
+        for key in ("baseline", "start"):  # before the numba warm-up, which can take minutes on a first run
+            path = getattr(cfg.cmaes, key)
+            if path:
+                from .. import profiles as PR
+                try:
+                    PR.load_profile(path)
+                except (PR.ProfileError, OSError) as e:
+                    raise ConfigError(f"{cfg.source}: cmaes.{key}: {e}") from None
         try:
             os.makedirs(args.run_dir, exist_ok=True)
         except OSError as e:

@@ -1,6 +1,6 @@
 """What a FILE|DIR argument stands for: each file with its registered format, or why it has none.
 
-A directory (a CMA-ES run directory, later a dataset with its shards) is the files
+A directory (a CMA-ES run directory, a self-play run with its shards) is the files
 under it, hidden ones (the atomic writer's temp files) left out. Files ringrift-mpi
 did not write are 'other' there (``cmaes.log``, ``config.json``) and an error when
 named on their own; a damaged file of ours is an error either way.

@@ -23,14 +23,15 @@ POLL_S = 0.005  # rank 0's probe interval while its own task runs
 _END = "end"
 
 
-def run_tasks(comm, tasks, do_task, *, should_stop=lambda: False, prefetch: int = 3, on_result=None):
+def run_tasks(comm, tasks, do_task, *, should_stop=lambda: False, prefetch: int = 3, on_result=None, on_task=None):
+    """``on_result(done, total)`` and ``on_task(i, result)`` (rank 0) see each result as it comes in."""
     if comm.rank != 0:
         _work(comm, do_task)
         return None
-    return _serve(comm, list(tasks), do_task, should_stop, max(1, prefetch), on_result)
+    return _serve(comm, list(tasks), do_task, should_stop, max(1, prefetch), on_result, on_task)
 
 
-def _serve(comm, tasks, do_task, should_stop, prefetch, on_result):
+def _serve(comm, tasks, do_task, should_stop, prefetch, on_result, on_task=None):
     from mpi4py import MPI
     n = len(tasks)
     size = comm.size
@@ -58,6 +59,8 @@ def _serve(comm, tasks, do_task, should_stop, prefetch, on_result):
     def record(i, res):
         results[i] = res
         st["done"] += 1
+        if on_task:
+            on_task(i, res)
         if on_result:
             on_result(st["done"], n)
 

@@ -19,7 +19,13 @@ attributes
 /iterations/<name>, first axis = iteration
     baseline, best  float64 [iteration, weight]
     best_fitness, eval_score  float64 [iteration]
-    eval_wins, eval_draws, eval_losses  int32 [iteration];  promoted  int8 [iteration]
+    eval_wins, eval_draws, eval_losses  int32 [iteration];  eval_p  float64 [iteration]
+    (the match's exact one-sided sign-test p-value, ringrift_mpi.evaluate.stats);
+    anchor_p  float64 [iteration] (the same against the job's baseline; nan when not played);
+    promoted  int8 [iteration]
+
+Version 2 added ``iterations/eval_p`` and ``anchor_p`` (promotion became a test instead of a
+score margin).
 
 ``checkpoint.json`` is written (atomically) after ``run.h5`` each generation; it says
 how many generations and iterations are complete, the effective configuration,
@@ -43,7 +49,7 @@ from .registry import Format, load_json, register
 
 RUN_FORMAT = "ringrift-mpi/cmaes-run"
 CHECKPOINT_FORMAT = "ringrift-mpi/cmaes-checkpoint"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: iterations/eval_p
 CHECKPOINT_VERSION = 2  # 2: per-record digests of every dataset and attribute, and the config
 
 GEN_FIELDS = {  # name: (dtype, axes after 'generation')
@@ -56,7 +62,9 @@ GEN_FIELDS = {  # name: (dtype, axes after 'generation')
 ITER_FIELDS = {
     "baseline": (np.float64, ("weight",)), "best": (np.float64, ("weight",)),
     "best_fitness": (np.float64, ()), "eval_score": (np.float64, ()), "eval_wins": (np.int32, ()),
-    "eval_draws": (np.int32, ()), "eval_losses": (np.int32, ()), "promoted": (np.int8, ()),
+    "eval_draws": (np.int32, ()), "eval_losses": (np.int32, ()), "eval_p": (np.float64, ()),
+    "anchor_p": (np.float64, ()),
+    "promoted": (np.int8, ()),
 }
 # attributes a new session rewrites (and a crash between run.h5 and checkpoint.json may leave
 # one session ahead): left out of the digest; the config's meaning is checked by config_hash

@@ -73,9 +73,11 @@ def test_every_verb_on_every_format(name, sample_files, capsys, tmp_path):
 
 
 def test_the_dispatch_table_covers_what_the_formats_offer():
+    data = ["ringrift-mpi/selfplay-dataset", "ringrift-mpi/selfplay-index"]
     assert dispatch.offered("plot") == ["ringrift-mpi/cmaes-run", "ringrift-mpi/train-checkpoint"]
-    assert dispatch.offered("stats") == ["ringrift-mpi/cmaes-run", "ringrift-mpi/state-pool"]
-    assert dispatch.offered("show") == dispatch.offered("export-json") == ["ringrift-mpi/state-pool"]
+    assert dispatch.offered("stats") == ["ringrift-mpi/cmaes-run", *data, "ringrift-mpi/state-pool"]
+    assert dispatch.offered("show") == dispatch.offered("export-json") == [*data, "ringrift-mpi/state-pool"]
+    assert dispatch.offered("merge") == dispatch.offered("export-npz") == data
     with pytest.raises(ValueError, match="registered twice"):
         dispatch.handles("plot", "ringrift-mpi/cmaes-run")(lambda *a: None)
 
@@ -122,7 +124,8 @@ def test_bad_files_give_one_line_and_exit_1(sample_files, run_dir, tmp_path, cap
     shutil.copy(run, tmp_path / "newer.h5")
     with h5py.File(tmp_path / "newer.h5", "r+") as f:
         f.attrs["format_version"] = 7
-    cases["newer.h5"] = "format_version 7; this version of ringrift-mpi reads format_version 1"
+    from ringrift_mpi.storage.cmaes_run import FORMAT_VERSION
+    cases["newer.h5"] = f"format_version 7; this version of ringrift-mpi reads format_version {FORMAT_VERSION}"
     shutil.copy(pool, tmp_path / "layout.h5")
     with h5py.File(tmp_path / "layout.h5", "r+") as f:
         f.attrs["state_layout"] = 99
@@ -138,7 +141,7 @@ def test_bad_files_give_one_line_and_exit_1(sample_files, run_dir, tmp_path, cap
     (tmp_path / "cut.json").write_text(cp[: len(cp) // 2])
     cases["cut.json"] = "not valid JSON"
     with h5py.File(tmp_path / "hollow.h5", "w") as f:  # stamped, but its datasets are missing
-        f.attrs["format"], f.attrs["format_version"] = "ringrift-mpi/cmaes-run", 1
+        f.attrs["format"], f.attrs["format_version"] = "ringrift-mpi/cmaes-run", FORMAT_VERSION
     cases["hollow.h5"] = "lacks"
     cases["missing.h5"] = "missing (no such file)"
     verbs = [["info"], ["validate"], ["ls"], ["stats"], ["show", "--index", "0"], ["export-json", "--index", "0"],

@@ -40,7 +40,8 @@ def _synthetic_run(path, rising: bool, promoted: int) -> None:
                            mean=rng.normal(size=59), sigma=0.5 * 0.9 ** (k % 6), wall_s=1.0, games=80)
     for i in range(2):
         rec.add_iteration(baseline=np.zeros(59), best=np.ones(59), best_fitness=0.6, eval_score=0.6, eval_wins=12,
-                          eval_draws=0, eval_losses=8, promoted=promoted if i == 0 else 0)
+                          eval_draws=0, eval_losses=8, eval_p=0.004, anchor_p=float("nan"),
+                          promoted=promoted if i == 0 else 0)
     write_run(str(path), rec)
 
 

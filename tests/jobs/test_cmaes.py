@@ -98,7 +98,7 @@ def test_random_opponent(tmp_path, capsys):
 
 def test_multiplayer_fitness_rotates_seats():
     m = _match(np.stack([DEFAULT, DEFAULT]), players=3, groups=2)
-    out, moves = play_task(m, (0, 0, 2))
+    out, moves, capped = play_task(m, (0, 0, 2))
     assert out.shape == (2, 3) and moves > 0
     # candidate == baseline and deterministic play: each start gives exactly one winning seat (or none)
     assert all((row == 2).sum() <= 1 for row in out)

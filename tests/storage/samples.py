@@ -25,7 +25,7 @@ def record(n_gen=2, n_cand=3):
                            fitness=wins / 8, wins=wins, draws=draws, losses=8 - wins, mean=rng.normal(size=59),
                            sigma=0.5, wall_s=1.0, games=8 * n_cand)
     rec.add_iteration(baseline=np.zeros(59), best=np.ones(59), best_fitness=0.5, eval_score=0.4, eval_wins=4,
-                      eval_draws=0, eval_losses=6, promoted=0)
+                      eval_draws=0, eval_losses=6, eval_p=0.8, anchor_p=float("nan"), promoted=0)
     return rec
 
 
@@ -120,6 +120,61 @@ def _match(d):
     return os.path.join(d, "match.json")
 
 
+def _evaluation(d):
+    from ringrift_mpi.evaluate.stats import summarize
+    from ringrift_mpi.storage.evaluation import write_evaluation
+    outcomes = np.array([[1.0, 0.0], [1.0, 0.5], [0.0, 1.0], [1.0, 1.0]])
+    res = {**summarize(outcomes, None, 2), "moves": 400, "capped": 0}
+    who = {"spec": "default", "label": "default", "source": "RingRift's default weights", "filled": 0,
+           "weights": None}
+    write_evaluation(os.path.join(d, "evaluation.json"), {
+        "created": "2026-12-06T00:00:00+0000", "command": "python -m ringrift_mpi.evaluate default --vs default",
+        "ranks": 1, "wall_s": 1.0, "settings": {"board": "square8", "players": 2, "mode": "full", "epsilon": 0.02,
+                                                 "max_moves": 200, "opening_random_plies": 0, "state_pool": "",
+                                                 "state_pool_sha256": "", "seed": 1, "games": 8},
+        "candidate": who, "results": [{"opponent": who, **res}]})
+    return os.path.join(d, "evaluation.json")
+
+
+def _selfplay_setup():
+    from ringrift_mpi.selfplay.config import SelfplayConfig
+    from ringrift_mpi.selfplay.play import Setup, load_seats, shard_attrs
+    cfg = SelfplayConfig.load(None, env={})
+    W, rows, hashes, table = load_seats(["default"], 2)
+    return cfg, Setup("square8", 2, 1, "full", 0.05, 0.0, 0, 600, True, 1, W, rows, hashes,
+                      attrs=shard_attrs(cfg, table))
+
+
+def _dataset(d):
+    from ringrift_mpi.selfplay.play import play_block
+    from ringrift_mpi.storage.dataset import write_dataset
+    _, setup = _selfplay_setup()
+    path = os.path.join(d, "s001-r0000-00000.h5")
+    write_dataset(path, setup.attrs, [play_block(setup, 0, 2)[0]], 64)
+    return path
+
+
+def _dataset_index(d):
+    """A run directory's index over two shards."""
+    from ringrift_mpi.selfplay.play import play_block
+    from ringrift_mpi.storage.dataset import build_index, write_dataset
+    _, setup = _selfplay_setup()
+    os.makedirs(os.path.join(d, "shards"), exist_ok=True)
+    for r in range(2):
+        write_dataset(os.path.join(d, "shards", f"s001-r{r:04d}-00000.h5"), setup.attrs,
+                      [play_block(setup, r, r + 1)[0]], 64)
+    build_index(d)
+    return os.path.join(d, "dataset.h5")
+
+
+def _selfplay_run(d):
+    from ringrift_mpi.storage.selfplay_run import write_run
+    cfg, setup = _selfplay_setup()
+    write_run(os.path.join(d, "selfplay.json"), cfg.to_dict(), cfg.config_hash(), {"default": setup.seat_hashes[0]},
+              [{"session": 1, "started": "2026-01-01T00:00:00+0000", "ranks": 2, "games_done": 0}])
+    return os.path.join(d, "selfplay.json")
+
+
 MAKERS = {
     "ringrift-mpi/train-checkpoint": _train_checkpoint,
     "ringrift-mpi/model": _model,
@@ -131,6 +186,10 @@ MAKERS = {
     "ringrift-mpi/bench": _bench,
     "ringrift/heuristic-profile": _profile,
     "ringrift/heuristic-profiles": _profiles,
+    "ringrift-mpi/selfplay-dataset": _dataset,
+    "ringrift-mpi/selfplay-index": _dataset_index,
+    "ringrift-mpi/selfplay-run": _selfplay_run,
+    "ringrift-mpi/evaluation": _evaluation,
 }
 
 

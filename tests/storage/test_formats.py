@@ -69,7 +69,8 @@ def test_registry_knows_every_format_and_identifies_files(tmp_path):
             "ringrift-mpi/bench", "ringrift/heuristic-profile", "ringrift/heuristic-profiles"} <= names
     for f in formats():
         assert f.container in ("hdf5", "json") and callable(f.read) and callable(f.validate) and callable(f.describe)
-    assert [f.name for f in formats() if f.stores_states] == ["ringrift-mpi/state-pool"]
+    assert [f.name for f in formats() if f.stores_states] == ["ringrift-mpi/selfplay-dataset",
+                                                               "ringrift-mpi/selfplay-index", "ringrift-mpi/state-pool"]
     rec = _record()
     write_run(str(tmp_path / "run.h5"), rec)
     write_checkpoint(str(tmp_path / "checkpoint.json"), rec, "abc", {"ranks": 1})
@@ -142,7 +143,7 @@ def test_bad_hdf5_files_each_give_one_line(tmp_path):
     (tmp_path / "newer.h5").write_bytes(data)
     with h5py.File(tmp_path / "newer.h5", "r+") as f:
         f.attrs["format_version"] = 99
-    cases["newer.h5"] = ("format_version 99", "reads format_version 1")
+    cases["newer.h5"] = ("format_version 99", f"reads format_version {RUN.version}")
     os.mkdir(tmp_path / "dir.h5")
     cases["dir.h5"] = ("is a directory",)
     cases["missing.h5"] = ("missing",)
@@ -234,7 +235,7 @@ def test_bad_json_files_each_give_one_line(tmp_path):
     with pytest.raises(StorageError) as ei:
         read_bench(str(tmp_path / "foreign.json"))
     _one_line(ei, tmp_path / "foreign.json", "no 'format' attribute")
-    assert CHECKPOINT.version == 2 and RUN.version == 1
+    assert CHECKPOINT.version == 2 and RUN.version == 2
 
 
 def test_bench_compare_with_a_bad_file_is_one_line(tmp_path, capsys):
