@@ -2,8 +2,9 @@
 
 ``python -m ringrift_mpi.train.bench [--boards square8,hex8] [--workers 2] [--device auto]``
 
-For each board it makes a small dataset of uniformly random games (the planes'
-sparsity, hence the files' compression, is that of real positions), then measures
+For each board it makes a small self-play dataset of uniformly random games (the
+self-play job's own files, read through the storage layer as training reads
+them), then measures
 
 - loader: samples/s through the DataLoader (``workers`` processes, shuffled
   windows, augmentation on), the way the training loop reads;
@@ -30,17 +31,25 @@ import torch
 from kernels import geometry as G
 
 
-def make_dataset(board: str, path: str, positions: int, seed: int = 1) -> int:
-    from .gendata import generate
-    from .source import write_dataset
-    rows, games, n = None, None, 8
+def make_dataset(board: str, run_dir: str, positions: int, seed: int = 1) -> int:
+    """A self-play run of uniformly random games (the self-play job, this process only) with at least
+    ``positions`` positions, or 256 games; returns its positions."""
+    import contextlib
+    import io
+    from mpi4py import MPI
+    from ..selfplay.job import main as selfplay
+    from .source import DatasetSource
+    n = 8
     while True:
-        rows, games = generate(board, 2, n, seed, heuristic=False, opening=0, max_moves=5000, batch=4)
-        if len(rows["values"]) >= positions or n >= 256:
-            break
-        n *= 2
-    write_dataset(path, G.board_id(board), 2, rows, games, source="bench (random games)")
-    return len(rows["values"])
+        with contextlib.redirect_stdout(io.StringIO()):
+            rc = selfplay(["--run-dir", run_dir, "--board", board, "--seats", "random", "--games", str(n),
+                           "--seed", str(seed)], comm=MPI.COMM_SELF)
+        if rc != 0:
+            raise RuntimeError(f"{run_dir}: the self-play job failed (exit {rc})")
+        got = len(DatasetSource(run_dir))
+        if got >= positions or n >= 256:
+            return got
+        n *= 2  # the games count is a budget: rerunning the same run directory extends it
 
 
 def loader_rate(path: str, workers: int, batch: int, seconds: float) -> float:
@@ -118,9 +127,8 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         d = a.data_dir or tmp
         for board in a.boards.split(","):
-            path = os.path.join(d, f"bench_{board}.h5")
-            n = make_dataset(board, path, a.positions) if not os.path.exists(path) else len(
-                __import__("ringrift_mpi.train.source", fromlist=["DatasetSource"]).DatasetSource(path))
+            path = os.path.join(d, f"bench_{board}")
+            n = make_dataset(board, path, a.positions)
             lr = loader_rate(path, a.workers, a.batch, a.seconds)
             sr = step_rate(G.board_id(board), dev, a.batch, a.seconds)
             out["boards"][board] = {"positions": n, "loader_samples_per_s": round(lr, 1),

@@ -11,21 +11,19 @@ def test_training_under_mpiexec():
     pytest.importorskip("torch", reason="the [train] extra (torch) is not installed")
     from mpi4py import MPI
 
-    from kernels.geometry import SQUARE8
+    from ringrift_mpi.selfplay.job import main as selfplay
     from ringrift_mpi.storage.train_run import read_checkpoint_record
     from ringrift_mpi.train.config import TrainConfig
-    from ringrift_mpi.train.gendata import generate
     from ringrift_mpi.train.loop import run
-    from ringrift_mpi.train.source import write_dataset
 
     comm = MPI.COMM_WORLD
     d = comm.bcast(tempfile.mkdtemp(prefix="train-mpi-") if comm.rank == 0 else None)
-    data = os.path.join(d, "data.h5")
-    if comm.rank == 0:
-        rows, games = generate("square8", 2, 6, seed=3)
-        write_dataset(data, SQUARE8, 2, rows, games)
-    comm.Barrier()
+    data = os.path.join(d, "data")
     root = os.path.join(os.path.dirname(__file__), "..", "..")
+    # the self-play job on both ranks makes the data (6 games), as a real pipeline would
+    assert selfplay(["--config", os.path.join(root, "jobs", "smoke_selfplay.toml"), "--run-dir", data,
+                     "--games", "6", "--seed", "3"], comm=comm) == 0
+    comm.Barrier()
     cfg = TrainConfig.load(os.path.join(root, "jobs", "smoke_train.toml"),
                            overrides={"optim.steps": 4, "device.threads": 1, "export.enabled": False,
                                       "data.val_fraction": 0.0}, env={})

@@ -9,30 +9,46 @@ from ringrift_mpi.train.loader import WindowStream, batches, epoch_plan, rank_sl
 from ringrift_mpi.train.source import DatasetSource
 
 
-def test_source_reads_what_was_written(sq8_data):
+def test_source_reads_what_the_storage_layer_reads(sq8_data):
+    from ringrift_mpi.storage.dataset import Dataset
     src = DatasetSource(sq8_data)
     assert (src.board, src.players, src.policy_size, src.feature_shape) == ("square8", 2, 7000, (56, 8, 8))
     rows = np.array([len(src) - 1, 3, 700, 701, 2])
     got = read_rows(src, rows, 64)
-    with h5py.File(sq8_data) as f:
-        for j, r in enumerate(rows):
-            np.testing.assert_array_equal(got["features"][j], f["features"][r])
-            np.testing.assert_array_equal(got["globals"][j], f["globals"][r])
-            assert got["values"][j] == f["values"][r]
-            assert list(got["policy_indices"][j]) == list(f["policy_indices"][r])
+    with Dataset(sq8_data) as ds:
+        want = ds.batch(rows)
+        gid = ds.games["id"][ds.game_of(rows)]
+    np.testing.assert_array_equal(got["features"], want["features"])
+    np.testing.assert_array_equal(got["globals"], want["globals"])
+    np.testing.assert_array_equal(got["values"], want["values"])
+    assert [list(p) for p in got["policy_indices"]] == [list(p) for p in want["policy_indices"]]
+    assert (src.game_ids[rows] == gid).all()
     # every value is +-1 (2 players) and every policy row one index of weight 1 inside the space
     assert set(np.unique(got["values"])) <= {-1.0, 1.0}
     assert all(len(p) == 1 and 0 <= p[0] < 7000 for p in got["policy_indices"])
+    assert all(list(v) == [1.0] for v in got["policy_values"])
+
+
+def test_source_of_two_datasets_numbers_rows_and_games_apart(sq8_data):
+    import glob
+    shards = sorted(glob.glob(f"{sq8_data}/shards/*.h5"))
+    one, two = DatasetSource(sq8_data), DatasetSource([sq8_data, sq8_data])
+    assert len(two) == 2 * len(one) and not set(two.game_ids[:len(one)]) & set(two.game_ids[len(one):])
+    got = read_rows(two, np.array([len(one) - 1, len(one), len(one) + 5]), 64)
+    ref = read_rows(one, np.array([len(one) - 1, 0, 5]), 64)
+    np.testing.assert_array_equal(got["features"], ref["features"])
+    assert shards and len(DatasetSource(shards[0])) <= len(one)
 
 
 def test_source_refuses_bad_files(tmp_path, sq8_data):
     bad = tmp_path / "bad.h5"
     with h5py.File(bad, "w") as f:
         f["values"] = np.zeros(3)
-    with pytest.raises(StorageError, match=r"bad\.h5: not a training dataset"):
+    with pytest.raises(StorageError, match=r"bad\.h5: not a ringrift-mpi file"):
         DatasetSource(str(bad))
     trunc = tmp_path / "trunc.h5"
-    trunc.write_bytes(open(sq8_data, "rb").read()[:5000])
+    import glob
+    trunc.write_bytes(open(sorted(glob.glob(f"{sq8_data}/shards/*.h5"))[0], "rb").read()[:5000])
     with pytest.raises(StorageError, match=r"trunc\.h5: truncated or damaged HDF5"):
         DatasetSource(str(trunc))
     with pytest.raises(StorageError, match="missing"):
