@@ -10,7 +10,8 @@ is a network gather their features, globals and legal moves, and each network
 then runs once for all of them.
 
 ``NNAgent`` picks among the legal moves by the policy logits at their RingRift
-policy indices (argmax, or a softmax sample at ``temperature`` > 0; moves that
+policy indices (a square territory choice by the summed probability of its seat
+variants: ``move_scores``) (argmax, or a softmax sample at ``temperature`` > 0; moves that
 share an index, like hex bookkeeping moves or line options, are tied and drawn
 uniformly; a move without an index, hex ``swap_sides``, only when nothing else is
 legal). With ``value_search`` it plays a 1-ply search instead: every legal move
@@ -34,6 +35,7 @@ from kernels import geometry as G
 from kernels.apply import apply_move
 from kernels.encoding import global_features, policy_index, push_frame, stack_frames
 from kernels.encoding.layout import BASE_PLANES, FRAMES, IN_CHANNELS, N_GLOBALS, SPATIAL
+from kernels.encoding.policy import TERRITORY_PLAYERS
 from kernels.games import final_ranks, victory_type
 from kernels.heuristic import FULL, LIGHT
 from kernels.movegen import legal_moves
@@ -89,23 +91,54 @@ class Results:
     moves: np.ndarray
 
 
-def _pick(logits: np.ndarray, pidx: np.ndarray, temperature: float, rng: np.random.Generator) -> int:
-    """Index into the legal moves: best (or sampled) logit, ties drawn uniformly."""
+def move_scores(logits: np.ndarray, pidx: np.ndarray, board: int) -> np.ndarray:
+    """Each legal move's score for the pick: its policy logit (-inf without an index), except for
+    square ``choose_territory_option``.
+
+    RingRift's index of a territory choice also holds the mover's absolute seat ((mover - 1) % 4,
+    kernels/encoding/policy.py), which the network's inputs (planes and globals of "mine" and
+    "the opponents") do not show: trained on both seats, the network spreads a region's
+    probability over the seat variants of its index. Read at the mover's variant alone, every
+    region looks half as likely as it is, and the one shared index of skip_territory_processing
+    wins: the first square8 model skipped territory 3.7 times as often as the heuristic it imitated
+    and lost to the uniform random player. A region's score is therefore the log of its variants'
+    summed probability (logsumexp of their logits), which is the network's probability of
+    "this region" whatever the seat.
+    """
     ok = pidx >= 0
+    score = np.where(ok, logits[np.where(ok, pidx, 0)], -np.inf).astype(np.float64)
+    if board in (G.SQUARE8, G.SQUARE19):
+        tc, extra = _territory_choices(board)
+        for i in np.flatnonzero((pidx >= tc) & (pidx < extra)):
+            base = tc + (int(pidx[i]) - tc) // TERRITORY_PLAYERS * TERRITORY_PLAYERS
+            v = logits[base:base + TERRITORY_PLAYERS].astype(np.float64)
+            score[i] = v.max() + np.log(np.exp(v - v.max()).sum())
+    return score
+
+
+def _territory_choices(board: int) -> tuple[int, int]:
+    """[first, end) of a square board's choose_territory_option indices."""
+    from kernels.encoding.policy import square_bases
+    b = square_bases(8 if board == G.SQUARE8 else 19)
+    return int(b[5]), int(b[6])
+
+
+def _pick(score: np.ndarray, temperature: float, rng: np.random.Generator) -> int:
+    """Index into the legal moves: best (or sampled) score (move_scores), ties drawn uniformly."""
+    ok = np.isfinite(score)
     if not ok.any():
-        return int(rng.integers(len(pidx)))
-    score = np.where(ok, logits[np.where(ok, pidx, 0)], -np.inf)
+        return int(rng.integers(len(score)))
     if temperature > 0:
-        z = (score - score.max()) / temperature
+        z = np.where(ok, (score - score[ok].max()) / temperature, -np.inf)
         p = np.exp(z)
         p /= p.sum()
         return int(rng.choice(len(p), p=p))
-    best = np.flatnonzero(score == score.max())
+    best = np.flatnonzero(score == score[ok].max())
     return int(best[rng.integers(len(best))]) if len(best) > 1 else int(best[0])
 
 
 def play(board: int, players: int, agents: list, seat_agents: np.ndarray, seeds: np.ndarray, *,
-         start: np.ndarray | None = None, opening: int = 0, max_moves: int = 0) -> Results:
+         start: np.ndarray | None = None, opening: int = 0, max_moves: int = 0, mode: int | None = None) -> Results:
     """Play len(seeds) games; seat_agents[g, i] is the agent index of starting seat i + 1 in game g.
 
     The first ``opening`` plies of every game are uniformly random (seeded by the game's
@@ -126,7 +159,8 @@ def play(board: int, players: int, agents: list, seat_agents: np.ndarray, seeds:
     nrng = [np.random.default_rng([int(s), 0x4E4E]) for s in seeds]
     buf, scratch, comp, scores = scratch_for(start if start.ndim == 1 else start[0])
     nmoves = np.zeros(Gn, np.int64)
-    modes = LIGHT if board in (G.SQUARE19, G.HEXAGONAL) else FULL
+    # the heuristic's evaluation mode: the board's training mode unless told (kernels.heuristic FULL / LIGHT)
+    modes = (LIGHT if board in (G.SQUARE19, G.HEXAGONAL) else FULL) if mode is None else mode
     active = [g for g in range(Gn)]
 
     def apply(g, m):
@@ -181,19 +215,25 @@ def play(board: int, players: int, agents: list, seat_agents: np.ndarray, seeds:
     return Results(winner, rank, vtype, nmoves)
 
 
+def nn_inputs(geo, state, ring, count, moves, feats_out, globs_out) -> np.ndarray:
+    """What the network sees at a position (its features and globals, written into the outputs, as the
+    loader gives them for a dataset row) and the policy index of each legal move (-1: none). ``ring`` /
+    ``count``: the game's history ring after push_frame of this position (every ply pushes one)."""
+    stack_frames(ring, count, feats_out)
+    global_features(geo, state, globs_out)
+    return np.array([policy_index(geo, state, m) for m in moves], np.int64)
+
+
 def _nn_moves(geo, board, agent: NNAgent, items, states, rings, counts, nrng):
     C, S = IN_CHANNELS[board], SPATIAL[board]
     n = len(items)
     feats = np.zeros((n, C, S, S), np.float32)
     globs = np.zeros((n, N_GLOBALS), np.float32)
-    pidx = []
-    for j, (g, moves) in enumerate(items):
-        stack_frames(rings[g], counts[g], feats[j])
-        global_features(geo, states[g], globs[j])
-        pidx.append(np.array([policy_index(geo, states[g], m) for m in moves], np.int64))
+    pidx = [nn_inputs(geo, states[g], rings[g], counts[g], moves, feats[j], globs[j])
+            for j, (g, moves) in enumerate(items)]
     logits, _ = agent.forward(feats, globs)
     if not agent.value_search:
-        return [(g, moves[_pick(logits[j], pidx[j], agent.temperature, nrng[g])])
+        return [(g, moves[_pick(move_scores(logits[j], pidx[j], board), agent.temperature, nrng[g])])
                 for j, (g, moves) in enumerate(items)]
     return _search(geo, board, agent, items, states, rings, counts, nrng, logits, pidx)
 
@@ -238,8 +278,7 @@ def _search(geo, board, agent, items, states, rings, counts, nrng, logits, pidx)
         q[j][i] = sign * float(v)
     out = []
     for j, (g, moves) in enumerate(items):
-        ok = pidx[j] >= 0
-        prior = np.where(ok, logits[j][np.where(ok, pidx[j], 0)], -1e9)
+        prior = np.maximum(move_scores(logits[j], pidx[j], board), -1e9)
         # best value first; among equal values the policy's favourite
         key = np.lexsort((prior, q[j]))
         best = key[-1]
