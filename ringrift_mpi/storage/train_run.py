@@ -22,9 +22,8 @@ Model registry, ``<models>/<board>_<n>p/``:
     ``best``: the promoted version (or null) and ``history``: every gate decision
     (candidate, incumbent, score, interval, p-value, promoted or not).
 
-A match result (``python -m ringrift_mpi.train.match --json``, format
-``ringrift-mpi/train-match``): the two seats, games, wins, draws, losses, score,
-``ci95``, ``p_value``, the seed and settings, and every game's outcome.
+Match results of model seats are ``python -m ringrift_mpi.evaluate --output``'s
+(storage/evaluation.py).
 """
 from __future__ import annotations
 
@@ -41,8 +40,7 @@ from .registry import Format, check_stamp, load_json, register
 CKPT_FORMAT = "ringrift-mpi/train-checkpoint"
 MODEL_FORMAT = "ringrift-mpi/model"
 REGISTRY_FORMAT = "ringrift-mpi/model-registry"
-MATCH_FORMAT = "ringrift-mpi/train-match"
-CKPT_VERSION = MODEL_VERSION = REGISTRY_VERSION = MATCH_VERSION = 1
+CKPT_VERSION = MODEL_VERSION = REGISTRY_VERSION = 1
 CKPT_NAME = "checkpoint.json"
 KEEP_WEIGHTS = 2  # the newest .pt files kept in a run directory
 
@@ -245,34 +243,3 @@ REGISTRY = register(Format(REGISTRY_FORMAT, REGISTRY_VERSION, "model registry", 
                            lambda p: read_registry(os.path.dirname(os.path.abspath(p))),
                            validate_registry, describe_registry, files="`models/<board>_<n>p/registry.json`"))
 
-
-def write_match(path: str, result: dict) -> None:
-    write_json_atomic(path, {"format": MATCH_FORMAT, "format_version": MATCH_VERSION, **result})
-
-
-def read_match(path: str) -> dict:
-    d = _stamped(path, MATCH)
-    for k in ("games", "wins", "draws", "losses", "score", "ci95", "p_value"):
-        if k not in d:
-            raise StorageError(f"{path}: match result lacks {k!r}")
-    return d
-
-
-def validate_match(path: str) -> list[str]:
-    try:
-        d = read_match(path)
-    except StorageError as e:
-        return [str(e)]
-    if d["wins"] + d["draws"] + d["losses"] != d["games"]:
-        return [f"{path}: wins + draws + losses != games"]
-    return []
-
-
-def describe_match(path: str) -> dict:
-    d = read_match(path)
-    return {"format": f"{MATCH_FORMAT} v{MATCH_VERSION}", "a": d.get("a"), "b": d.get("b"), "games": d["games"],
-            "score": d["score"], "ci95": d["ci95"], "p_value": d["p_value"]}
-
-
-MATCH = register(Format(MATCH_FORMAT, MATCH_VERSION, "match result", "json", __name__, read_match,
-                        validate_match, describe_match, files="`python -m ringrift_mpi.train.match --json` output"))

@@ -113,13 +113,6 @@ def _registry(d):
     return os.path.join(os.path.dirname(v), "registry.json")
 
 
-def _match(d):
-    from ringrift_mpi.storage.train_run import write_match
-    write_match(os.path.join(d, "match.json"), {"a": "model:m", "b": "default", "games": 4, "wins": 3, "draws": 0,
-                                               "losses": 1, "score": 0.75, "ci95": [0.26, 1.0], "p_value": 0.3125})
-    return os.path.join(d, "match.json")
-
-
 def _evaluation(d):
     from ringrift_mpi.evaluate.stats import summarize
     from ringrift_mpi.storage.evaluation import write_evaluation
@@ -179,7 +172,6 @@ MAKERS = {
     "ringrift-mpi/train-checkpoint": _train_checkpoint,
     "ringrift-mpi/model": _model,
     "ringrift-mpi/model-registry": _registry,
-    "ringrift-mpi/train-match": _match,
     "ringrift-mpi/cmaes-run": _run,
     "ringrift-mpi/cmaes-checkpoint": _checkpoint,
     "ringrift-mpi/state-pool": _pool,

@@ -99,17 +99,3 @@ def test_bad_config_and_data_are_one_line(tmp_path, capsys, sq8_data):
         del os.environ["RINGRIFT_DATA_BOARD"]
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "holds square8 2p positions" in err[0] and "data.board = hex8" in err[0]
-
-
-def test_match_statistics():
-    from ringrift_mpi.train.match import sign_test, summarize, wilson
-    assert sign_test(0, 0) == 1.0
-    assert sign_test(8, 0) == 1 / 256
-    assert abs(sign_test(5, 5) - 0.623046875) < 1e-12
-    lo, hi = wilson(1.0, 10)
-    assert 0.69 < lo < 0.73 and hi == 1.0  # all ten won: still a width
-    lo, hi = wilson(0.5, 400)
-    assert abs(lo - 0.451) < 0.002 and abs(hi - 0.549) < 0.002
-    s = summarize(np.array([2, 2, 1, 0]))
-    assert (s["wins"], s["draws"], s["losses"], s["score"]) == (2, 1, 1, 0.625)
-    assert s["p_value"] == sign_test(2, 1)
