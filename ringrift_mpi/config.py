@@ -30,6 +30,16 @@ class ConfigError(ValueError):
     """A bad configuration value; the message names the file and the key."""
 
 
+# The launchers' own knobs (slurm/*.sh, slurm/*.sbatch, tests/run.sh): exported to every job they
+# start, never configuration keys, so never a "did you mean" warning
+LAUNCHER_VARIABLES = frozenset(
+    "RINGRIFT_" + v for v in (
+        "HOME RUNS LOGS VENV LAUNCH SRUN_ARGS NUMBA_CACHE MATRIX ROW NTASKS ARRAY_LIMIT WORLD_SIZE "
+        "JOB_CONFIG JOB_RUNDIR JOB_ARGS POOL_OUT POOL_ARGS EVAL_A EVAL_VS EVAL_GAMES BOARD PLAYERS TRAIN "
+        "TRAIN_LAUNCH SELFPLAY_CONFIG CMAES_CONFIG TRAIN_CONFIG SELFPLAY_SBATCH CMAES_SBATCH TRAIN_SBATCH "
+        "EVAL_SBATCH TEST_SLURM TEST_PCLUSTER TEST_RANKS MPI_STAGE_TIMEOUT REQUIRE_FIXTURES ROOT MPI_PREFIX").split())
+
+
 def _coerce(value: Any, typ: type, where: str) -> Any:
     if typ is bool:
         if isinstance(value, bool):
@@ -97,13 +107,7 @@ class Config:
              overrides: dict[str, Any] | None = None) -> "Config":
         cfg = cls.defaults()
         if path is not None:
-            try:
-                with open(path, "rb") as f:
-                    data = tomllib.load(f)
-            except OSError as e:
-                raise ConfigError(f"{path}: cannot read config: {e.strerror}") from None
-            except tomllib.TOMLDecodeError as e:
-                raise ConfigError(f"{path}: not valid TOML: {e}") from None
+            data = read_toml(path)
             cfg.source = path
             cfg._apply(data, path)
         cfg._apply_env(os.environ if env is None else env)
@@ -123,6 +127,7 @@ class Config:
                 self._set(sec, key, value, f"{where}: {sec}.{key}")
 
     def _apply_env(self, env) -> None:
+        """``RINGRIFT_<SECTION>_<KEY>`` overrides; a near miss of one is a warning."""
         valid = {}
         for sec, obj in self._sections.items():
             for key in _field_types(obj):
@@ -132,7 +137,7 @@ class Config:
                     self._set(sec, key, env[name], f"environment {name}")
         sections = [s.upper() for s in self._sections]
         for name in sorted(env):
-            if not name.startswith("RINGRIFT_") or name in valid:
+            if not name.startswith("RINGRIFT_") or name in valid or name in LAUNCHER_VARIABLES:
                 continue
             sec, _, key = name[len("RINGRIFT_"):].partition("_")
             if sec not in sections and not difflib.get_close_matches(sec, sections, 1, 0.75):
@@ -204,3 +209,27 @@ class Config:
         cfg.source = where
         cfg._apply(data, where)
         return cfg
+
+
+def read_toml(path: str, what: str = "config", error: type[Exception] = ConfigError) -> dict[str, Any]:
+    """A TOML file as a dict; an unreadable or malformed one raises ``error`` with one line."""
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except OSError as e:
+        raise error(f"{path}: cannot read {what}: {e.strerror}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise error(f"{path}: not valid TOML: {e}") from None
+
+
+def add_override_flags(ap, flags: dict[str, tuple[str, type]]) -> None:
+    """Command-line flags that override config keys (``{"--games": ("run.games", int)}``); read
+    them back with ``flag_overrides``."""
+    for flag, (key, typ) in flags.items():
+        ap.add_argument(flag, type=typ, dest="ov_" + key.replace(".", "__"), metavar=typ.__name__.upper(),
+                        help=f"override {key}")
+
+
+def flag_overrides(args) -> dict[str, Any]:
+    """The dotted config keys the command line set (``add_override_flags``) -> their values."""
+    return {k[3:].replace("__", "."): v for k, v in vars(args).items() if k.startswith("ov_") and v is not None}

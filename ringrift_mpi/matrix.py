@@ -5,6 +5,9 @@
 config; ``--row K --name`` its name (the run directory under the matrix's runs folder);
 ``--merge RUNS --out FILE`` gathers every row's ``profile.json`` into one trained-profiles
 file in RingRift's multi-profile format. ``slurm/full_matrix.sh`` runs one array task per row.
+A matrix of self-play runs (``job = "selfplay"``, jobs/matrix_selfplay.toml) gives
+``slurm/selfplay.sbatch`` its rows the same way; RingRift's CMA-ES rules below apply to CMA-ES
+rows only.
 
 A matrix file::
 
@@ -40,16 +43,16 @@ import json
 import os
 import sys
 import time
-import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
 from .cmaes.config import BOARDS, CMAESConfig
-from .config import Config, ConfigError
+from .config import Config, ConfigError, read_toml
+from .selfplay.config import SelfplayConfig
 
 # job name -> its config class: a matrix's rows are configs of one job (`[matrix] job`, default
-# cmaes); the self-play and training jobs join here, each with its own slurm/<job>.sbatch
-JOB_CONFIGS: dict[str, type[Config]] = {"cmaes": CMAESConfig}
+# cmaes), each job started by its own slurm/<job>.sbatch
+JOB_CONFIGS: dict[str, type[Config]] = {"cmaes": CMAESConfig, "selfplay": SelfplayConfig}
 
 # RingRift's run_cmaes_optimization.py: applied-move cap by player count (a capped game is a draw)
 MAX_MOVES_BY_PLAYERS = {2: 200, 3: 500, 4: 500}
@@ -109,13 +112,7 @@ class Matrix:
 
     def __init__(self, path: str):
         self.path = path
-        try:
-            with open(path, "rb") as f:
-                data = tomllib.load(f)
-        except OSError as e:
-            raise MatrixError(f"{path}: cannot read matrix: {e.strerror}") from None
-        except tomllib.TOMLDecodeError as e:
-            raise MatrixError(f"{path}: not valid TOML: {e}") from None
+        data = read_toml(path, "matrix", MatrixError)
         unknown = set(data) - {"matrix", "job", "board", "players"}
         if unknown:
             raise MatrixError(f"{path}: unknown table(s) {', '.join(sorted(unknown))} "
@@ -165,12 +162,14 @@ class Matrix:
     def _row(self, index: int, board: str, players: int) -> Row:
         r = Row(index, board, players)
         ov = r.overrides
-        ov["game.max_moves"] = MAX_MOVES_BY_PLAYERS[players]
+        tuning = self.job_name == "cmaes"  # RingRift's CMA-ES rules; self-play keeps its own move limits
+        if tuning:
+            ov["game.max_moves"] = MAX_MOVES_BY_PLAYERS[players]
         ov.update(self.job)
         ov.update(self.by_board.get(board, {}))
         ov.update(self.by_players.get(players, {}))
         ov["game.board"], ov["game.players"] = board, players  # the row's identity wins over everything
-        if ov["game.max_moves"] != MAX_MOVES_BY_PLAYERS[players]:
+        if tuning and ov["game.max_moves"] != MAX_MOVES_BY_PLAYERS[players]:
             r.notes.append(f"game.max_moves {ov['game.max_moves']} set by the matrix "
                            f"(RingRift's cap for {players} players: {MAX_MOVES_BY_PLAYERS[players]})")
         return r
@@ -196,7 +195,7 @@ class Matrix:
         base = (self.config_cls.load(self.base, env={}, overrides=None) if self.base
                 else self.config_cls.defaults())
         ov = dict(r.overrides)
-        for dotted in PER_SEAT_GAME_KEYS:
+        for dotted in PER_SEAT_GAME_KEYS if self.job_name == "cmaes" else ():
             sec, key = dotted.split(".")
             n = ov.get(dotted, getattr(getattr(base, sec), key))
             if isinstance(n, int) and not isinstance(n, bool) and n > 0 and n % r.players:
@@ -212,8 +211,9 @@ def config_toml(m: Matrix, k: int) -> str:
     """Row k's complete job config as TOML: every key written, so the file stands alone."""
     r, cfg = m.row(k), m.config(k)
     lines = [f"# Row {k} ({r.name}) of matrix {m.path!r} ({m.name}), written by python -m ringrift_mpi.matrix.",
-             f"# RingRift profile id: {r.profile_id}; evaluation mode {cfg.mode_name}, epsilon {cfg.epsilon}.",
-             f"# Edit the matrix file, not this one: it is rewritten before every run of the row."]
+             (f"# RingRift profile id: {r.profile_id}; evaluation mode {cfg.mode_name}, epsilon {cfg.epsilon}."
+              if m.job_name == "cmaes" else f"# {m.job_name}: evaluation mode {cfg.mode_name}."),
+             "# Edit the matrix file, not this one: it is rewritten before every run of the row."]
     lines += [f"# note: {n}" for n in r.notes]
     for sec, table in cfg.to_dict().items():
         lines.append(f"\n[{sec}]")
@@ -244,6 +244,8 @@ def write_config(m: Matrix, k: int, path: str) -> None:
 def merge(m: Matrix, runs: str, out: str) -> list[str]:
     """Every row's profile.json -> one RingRift multi-profile file. Returns the ids written."""
     from . import profiles as PR
+    if m.job_name != "cmaes":
+        raise MatrixError(f"{m.path}: --merge gathers tuned profiles; this is a matrix of {m.job_name} runs")
     items: dict[str, PR.Profile] = {}
     missing = []
     for r in m.rows:
@@ -279,6 +281,8 @@ def merge(m: Matrix, runs: str, out: str) -> list[str]:
 
 
 def _table(m: Matrix) -> str:
+    if m.job_name == "selfplay":
+        return _selfplay_table(m)
     head = ("row", "name", "profile id", "max moves", "mode", "eps", "gens", "pop", "games/eval", "iters",
             "eval games")
     rows = []
@@ -292,12 +296,25 @@ def _table(m: Matrix) -> str:
     return "\n".join([fmt(head)] + [fmt(x) for x in rows])
 
 
+def _selfplay_table(m: Matrix) -> str:
+    head = ("row", "name", "games", "max moves", "seats", "eps", "opening plies")
+    rows = []
+    for r in m.rows:
+        c = m.config(r.index)
+        rows.append((str(r.index), r.name, str(c.run.games), str(c.max_moves), c.players.seats,
+                     str(c.players.epsilon), str(c.game.opening_random_plies)))
+    w = [max(len(h), *(len(x[i]) for x in rows)) for i, h in enumerate(head)]
+    fmt = lambda cells: "  ".join(c.ljust(w[i]) for i, c in enumerate(cells)).rstrip()  # noqa: E731
+    return "\n".join([fmt(head)] + [fmt(x) for x in rows])
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m ringrift_mpi.matrix", description=__doc__.split("\n\n")[0])
     ap.add_argument("--matrix", required=True, metavar="FILE", help="matrix TOML, e.g. jobs/matrix_full.toml")
     ap.add_argument("--row", type=int, metavar="K", help="a row (0-based; Slurm's SLURM_ARRAY_TASK_ID)")
     what = ap.add_mutually_exclusive_group()
     what.add_argument("--count", action="store_true", help="print the number of rows")
+    what.add_argument("--job", action="store_true", help="print whose configs the rows are (cmaes, selfplay)")
     what.add_argument("--name", action="store_true", help="print the matrix's name, or with --row the row's name")
     what.add_argument("--print-config", action="store_true", help="print row K's complete job config (TOML)")
     what.add_argument("--write-config", metavar="FILE", help="write row K's complete job config to FILE (atomic)")
@@ -318,6 +335,8 @@ def main(argv=None) -> int:
             raise MatrixError("--print-config, --write-config and --prepare need --row K")
         if args.count:
             print(len(m.rows))
+        elif args.job:
+            print(m.job_name)
         elif args.name:
             print(m.row(args.row).name if args.row is not None else m.name)
         elif args.print_config:

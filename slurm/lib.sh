@@ -94,3 +94,39 @@ rr_requeue_self() {
     rr_log "requeueing $id to finish the run later"
     scontrol requeue "$id" || rr_die "scontrol requeue $id failed"
 }
+
+# The run directory of this task, written to RUN_DIR, for job JOB (cmaes | selfplay | train | ...):
+#   an array task of a matrix ($RINGRIFT_MATRIX): $RINGRIFT_RUNS/<matrix>/<row>, its job.toml
+#   written from the row (the same matrix always writes the same config, so a requeue resumes);
+#   or one config ($RINGRIFT_JOB_CONFIG): $RINGRIFT_JOB_RUNDIR, default $RINGRIFT_RUNS/<config name>.
+# RR_CONFIG is the config file the job is started with.
+rr_run_dir() {
+    local job=$1
+    if [ -n "${RINGRIFT_JOB_CONFIG:-}" ]; then
+        [ -f "$RINGRIFT_JOB_CONFIG" ] || rr_die "RINGRIFT_JOB_CONFIG=$RINGRIFT_JOB_CONFIG: no such file"
+        RR_CONFIG=$RINGRIFT_JOB_CONFIG
+        RUN_DIR=${RINGRIFT_JOB_RUNDIR:-$RINGRIFT_RUNS/$(basename "${RR_CONFIG%.toml}")}
+        mkdir -p "$RUN_DIR" || rr_die "cannot create $RUN_DIR"
+        return 0
+    fi
+    local matrix=${RINGRIFT_MATRIX:-} row=${SLURM_ARRAY_TASK_ID:-${RINGRIFT_ROW:-}}
+    [ -n "$matrix" ] || rr_die "say what to run: RINGRIFT_JOB_CONFIG=FILE, or RINGRIFT_MATRIX=FILE with --array"
+    [ -n "$row" ] || rr_die "not an array task: submit with --array (or set RINGRIFT_ROW)"
+    local kind
+    kind=$(python -m ringrift_mpi.matrix --matrix "$matrix" --job) || exit 2
+    [ "$kind" = "$job" ] || rr_die "$matrix is a matrix of $kind runs, not $job: use slurm/$kind.sbatch"
+    RUN_DIR=$(python -m ringrift_mpi.matrix --matrix "$matrix" --row "$row" --prepare "$RINGRIFT_RUNS") || exit 2
+    RR_CONFIG=$RUN_DIR/job.toml
+}
+
+# After rr_run_forwarding: exit as Slurm should see it. A job stopped by the USR1 before the time
+# limit has checkpointed (exit 0): requeue it; TERM (scancel, scontrol requeue, a node going
+# away): Slurm decides; otherwise the job's own status.
+rr_end() {
+    case $RR_SIGNAL in
+        USR1) [ "$RR_STATUS" = 0 ] && { rr_requeue_self; exit 0; } ;;
+        TERM) exit "$RR_STATUS" ;;
+    esac
+    [ "$RR_STATUS" = 0 ] && rr_log "done: $RUN_DIR"
+    exit "$RR_STATUS"
+}

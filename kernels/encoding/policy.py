@@ -71,6 +71,23 @@ def square_bases(size):
 
 
 @jit
+def _ray(geo, m, dmax):
+    """A movement's from-cell, unit step (x, y) and distance; distance 0 where the move is not a
+    ray of at most ``dmax`` cells (the encoder has no index for it)."""
+    a = mfrom(m)
+    b = mto(m)
+    if a < 0 or b < 0:
+        return a, 0, 0, 0
+    cx, cy = geo[G_CX], geo[G_CY]
+    dx = geo[cx + b] - geo[cx + a]
+    dy = geo[cy + b] - geo[cy + a]
+    dist = max(abs(dx), abs(dy))
+    if dist == 0 or dist > dmax:
+        return a, 0, 0, 0
+    return a, dx // dist, dy // dist, dist
+
+
+@jit
 def _square_dir(dx, dy):
     # (-1,-1) (0,-1) (1,-1) (-1,0) (1,0) (-1,1) (0,1) (1,1)
     if dy == -1:
@@ -126,17 +143,9 @@ def _square_index(geo, s, m):
         cnt = mextra(m)
         return (geo[cy + b] * size + geo[cx + b]) * 3 + (cnt if cnt != 0 else 1) - 1
     if _is_movement(t):
-        a = mfrom(m)
-        b = mto(m)
-        if a < 0 or b < 0:
-            return INVALID
-        dx = geo[cx + b] - geo[cx + a]
-        dy = geo[cy + b] - geo[cy + a]
-        dist = max(abs(dx), abs(dy))
-        if dist == 0 or dist > dmax:
-            return INVALID
-        d = _square_dir(dx // dist, dy // dist)
-        if d < 0:
+        a, ux, uy, dist = _ray(geo, m, dmax)
+        d = _square_dir(ux, uy)
+        if dist == 0 or d < 0:
             return INVALID
         return movement + (geo[cy + a] * size + geo[cx + a]) * (8 * dmax) + d * dmax + dist - 1
     if t == PROCESS_LINE:
@@ -227,17 +236,9 @@ def _hex_index(geo, s, m):
             return INVALID
         return ((geo[cy + b] + r) * size + geo[cx + b] + r) * 3 + cnt - 1
     if _is_movement(t):
-        a = mfrom(m)
-        b = mto(m)
-        if a < 0 or b < 0:
-            return INVALID
-        dx = geo[cx + b] - geo[cx + a]
-        dy = geo[cy + b] - geo[cy + a]
-        dist = max(abs(dx), abs(dy))
-        if dist == 0 or dist > dmax:
-            return INVALID
-        d = _hex_dir(dx // dist, dy // dist)
-        if d < 0:
+        a, ux, uy, dist = _ray(geo, m, dmax)
+        d = _hex_dir(ux, uy)
+        if dist == 0 or d < 0:
             return INVALID
         frm = (geo[cy + a] + r) * size + geo[cx + a] + r
         return 3 * size * size + frm * (6 * dmax) + d * dmax + dist - 1

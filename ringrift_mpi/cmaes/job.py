@@ -21,19 +21,18 @@ import hashlib
 import json
 import os
 import platform
-import sys
 import time
 
 import numpy as np
 
-from ..config import ConfigError
+from ..config import ConfigError, add_override_flags
 from ..evaluate.stats import fmt_elo, fmt_p, summarize
-from ..mpi.driver import DONE, ERROR, STOP, finish, follow, lead
+from ..mpi.driver import DONE, STOP, finish, lead
 from ..mpi.farm import run_tasks
-from ..mpi.world import Reporter, StopSignals, abort_on_exception, check_world, get_comm, warm_numba
+from ..mpi.entry import run_ranks, start_job
+from ..mpi.world import Reporter, StopSignals, get_comm
 from ..storage import StorageError, write_json_atomic
 from ..storage.cmaes_run import RunRecord, load_for_resume, write_checkpoint, write_run
-from ..storage.lock import RunDirLock
 from .config import FLAGS, CMAESConfig
 from .fitness import SALT_EVAL, SALT_GENERATION, Match, group_seeds, play_task, start_states, tally
 
@@ -49,18 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--run-dir", required=True, metavar="DIR",
                     help="output folder; rerunning on it resumes after the last completed generation")
     ap.add_argument("--output", metavar="FILE", help="also write the final profile here (RingRift JSON)")
-    for flag, (key, typ) in FLAGS.items():
-        ap.add_argument(flag, type=typ, dest="ov_" + key.replace(".", "__"), metavar=typ.__name__.upper(),
-                        help=f"override {key}")
+    add_override_flags(ap, FLAGS)
     return ap
-
-
-def _overrides(args) -> dict:
-    out = {}
-    for k, v in vars(args).items():
-        if k.startswith("ov_") and v is not None:
-            out[k[3:].replace("__", ".")] = v
-    return out
 
 
 def _versions(comm) -> dict:
@@ -203,32 +192,9 @@ def _play(comm, match: Match, stop: StopSignals | None, rep: Reporter | None, la
 
 def run(comm, cfg: CMAESConfig, run_dir: str, output: str | None = None, out=None) -> int:
     """The job on every rank (collective). Returns the exit status."""
-    stop = StopSignals(say=comm.rank == 0)
-    try:
-        return _run(comm, cfg, run_dir, output, out, stop)
-    finally:
-        stop.restore()
-
-
-def _run(comm, cfg, run_dir, output, out, stop) -> int:
-    rank = comm.rank
-    warm_numba(comm, _warm, say=lambda line: print(line, file=out or sys.stdout, flush=True))
-    if rank != 0:
-        return follow(comm, lambda match: _play(comm, match, None, None, "", cfg.farm.prefetch))
-    try:
-        rep = Reporter(comm, os.path.join(run_dir, "cmaes.log"), out)
-    except OSError as e:
-        print(f"error: {os.path.join(run_dir, 'cmaes.log')}: cannot write: {e.strerror or e}", file=sys.stderr)
-        finish(comm, ERROR)
-        return 2
-    try:
-        return _drive(comm, cfg, run_dir, output, rep, stop)
-    except (ConfigError, StorageError) as e:
-        rep.line(f"error: {e}")
-        finish(comm, ERROR)
-        return 2
-    finally:
-        rep.close()
+    return run_ranks(comm, os.path.join(run_dir, "cmaes.log"), _warm,
+                     lambda match: _play(comm, match, None, None, "", cfg.farm.prefetch),
+                     lambda rep, stop: _drive(comm, cfg, run_dir, output, rep, stop), out)
 
 
 def _drive(comm, cfg, run_dir, output, rep: Reporter, stop: StopSignals) -> int:
@@ -384,48 +350,19 @@ def _stopped(comm, rep: Reporter, stop: StopSignals, rec: RunRecord) -> int:
     return 0
 
 
-def _prepare(args, comm):
-    """Rank 0: config (with its warnings), run directory, lock, world check. -> (cfg, lock, error)."""
-    cfg = lock = None
-    try:
-        cfg = CMAESConfig.load(args.config, overrides=_overrides(args))
-        for w in cfg.warnings:
-            print(w, file=sys.stderr)
-        for key in ("baseline", "start"):  # before the numba warm-up, which can take minutes on a first run
-            path = getattr(cfg.cmaes, key)
-            if path:
-                from .. import profiles as PR
-                try:
-                    PR.load_profile(path)
-                except (PR.ProfileError, OSError) as e:
-                    raise ConfigError(f"{cfg.source}: cmaes.{key}: {e}") from None
-        try:
-            os.makedirs(args.run_dir, exist_ok=True)
-        except OSError as e:
-            raise StorageError(f"{args.run_dir}: cannot create the run directory: {e.strerror or e}") from None
-        lock = RunDirLock(args.run_dir).acquire()
-        return cfg, lock, check_world(comm)
-    except (ConfigError, StorageError) as e:
-        return cfg, lock, str(e)
+def _check_profiles(cfg: CMAESConfig) -> None:
+    from .. import profiles as PR
+    for key in ("baseline", "start"):
+        path = getattr(cfg.cmaes, key)
+        if path:
+            try:
+                PR.load_profile(path)
+            except (PR.ProfileError, OSError) as e:
+                raise ConfigError(f"{cfg.source}: cmaes.{key}: {e}") from None
 
 
 def main(argv=None, comm=None) -> int:
     args = build_parser().parse_args(argv)
     comm = get_comm(comm)
-    if argv is None:
-        abort_on_exception(comm)
-    cfg = lock = err = None
-    try:
-        if comm.rank == 0:
-            cfg, lock, err = _prepare(args, comm)
-        err, cfg_json = comm.bcast((err, cfg.to_json() if cfg is not None and err is None else None), root=0)
-        if err:
-            if comm.rank == 0:
-                print(f"error: {err}", file=sys.stderr)
-            return 2
-        if comm.rank != 0:
-            cfg = CMAESConfig.from_json(cfg_json, "<from rank 0>")
-        return run(comm, cfg, args.run_dir, args.output)
-    finally:
-        if lock is not None:
-            lock.release()
+    return start_job(comm, argv, CMAESConfig, args, lambda cfg: run(comm, cfg, args.run_dir, args.output),
+                     check=_check_profiles)

@@ -24,14 +24,13 @@ import time
 
 import numpy as np
 
-from ..config import ConfigError
-from ..mpi.driver import DONE, ERROR, STOP, finish, follow, lead
+from ..config import ConfigError, add_override_flags
+from ..mpi.driver import DONE, STOP, finish, lead
+from ..mpi.entry import run_ranks, start_job
 from ..mpi.farm import run_tasks
-from ..mpi.world import (ABORT_GRACE_S, Reporter, StopSignals, abort_on_exception, check_world, get_comm,
-                         warm_numba)
+from ..mpi.world import ABORT_GRACE_S, Reporter, StopSignals, get_comm
 from ..storage import StorageError
 from ..storage.dataset import INDEX_NAME, SHARD_DIR, build_index, stale_temp_files
-from ..storage.lock import RunDirLock
 from ..storage.selfplay_run import RUN_NAME, read_run, write_run
 from .config import FLAGS, SelfplayConfig
 from .play import Setup, load_seats, play_block, shard_attrs
@@ -48,14 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--run-dir", required=True, metavar="DIR",
                     help="output folder; rerunning on it plays only the games its shards lack")
     ap.add_argument("--index-only", action="store_true", help="rebuild DIR/dataset.h5 from the shards and stop")
-    for flag, (key, typ) in FLAGS.items():
-        ap.add_argument(flag, type=typ, dest="ov_" + key.replace(".", "__"), metavar=typ.__name__.upper(),
-                        help=f"override {key}")
+    add_override_flags(ap, FLAGS)
     return ap
-
-
-def _overrides(args) -> dict:
-    return {k[3:].replace("__", "."): v for k, v in vars(args).items() if k.startswith("ov_") and v is not None}
 
 
 def _fmt_s(s: float) -> str:
@@ -162,34 +155,10 @@ def _session(comm, setup: Setup, tasks, should_stop=lambda: False, on_task=None,
 
 def run(comm, cfg: SelfplayConfig, run_dir: str, index_only: bool = False, out=None) -> int:
     """The job on every rank (collective). Returns the exit status."""
-    stop = StopSignals(say=comm.rank == 0)
-    try:
-        return _run(comm, cfg, run_dir, index_only, out, stop)
-    finally:
-        stop.restore()
-
-
-def _run(comm, cfg, run_dir, index_only, out, stop) -> int:
-    if not index_only:
-        warm_numba(comm, lambda: _warm(cfg.game.board, cfg.game.players),
-                   say=lambda line: print(line, file=out or sys.stdout, flush=True))
-    if comm.rank != 0:
-        return follow(comm, lambda setup: _session(comm, setup, None, prefetch=cfg.farm.prefetch))
-    log = os.path.join(run_dir, LOG_NAME)
-    try:
-        rep = Reporter(comm, log, out)
-    except OSError as e:
-        print(f"error: {log}: cannot write: {e.strerror or e}", file=sys.stderr)
-        finish(comm, ERROR)
-        return 2
-    try:
-        return _drive(comm, cfg, run_dir, index_only, rep, stop)
-    except (ConfigError, StorageError) as e:
-        rep.line(f"error: {e}")
-        finish(comm, ERROR)
-        return 2
-    finally:
-        rep.close()
+    warm = None if index_only else (lambda: _warm(cfg.game.board, cfg.game.players))
+    return run_ranks(comm, os.path.join(run_dir, LOG_NAME), warm,
+                     lambda setup: _session(comm, setup, None, prefetch=cfg.farm.prefetch),
+                     lambda rep, stop: _drive(comm, cfg, run_dir, index_only, rep, stop), out)
 
 
 def _drive(comm, cfg: SelfplayConfig, run_dir: str, index_only: bool, rep: Reporter, stop: StopSignals) -> int:
@@ -294,44 +263,15 @@ def _finish_index(comm, rep: Reporter, run_dir: str, chash: str, total: int, sto
     return 0
 
 
-def _prepare(args, comm):
-    """Rank 0: config, seat profiles, run directory, lock, world check. -> (cfg, lock, error)."""
-    cfg = lock = None
+def _check_seats(cfg: SelfplayConfig) -> None:
     try:
-        cfg = SelfplayConfig.load(args.config, overrides=_overrides(args))
-        for w in cfg.warnings:
-            print(w, file=sys.stderr)
-        try:
-            load_seats(cfg.seat_specs, cfg.game.players)  # before the numba warm-up (minutes on a first run)
-        except StorageError as e:
-            raise ConfigError(f"{cfg.source}: players.seats: {e}") from None
-        try:
-            os.makedirs(os.path.join(args.run_dir, SHARD_DIR), exist_ok=True)
-        except OSError as e:
-            raise StorageError(f"{args.run_dir}: cannot create the run directory: {e.strerror or e}") from None
-        lock = RunDirLock(args.run_dir).acquire()
-        return cfg, lock, check_world(comm)
-    except (ConfigError, StorageError) as e:
-        return cfg, lock, str(e)
+        load_seats(cfg.seat_specs, cfg.game.players)
+    except StorageError as e:
+        raise ConfigError(f"{cfg.source}: players.seats: {e}") from None
 
 
 def main(argv=None, comm=None) -> int:
     args = build_parser().parse_args(argv)
     comm = get_comm(comm)
-    if argv is None:
-        abort_on_exception(comm)
-    cfg = lock = err = None
-    try:
-        if comm.rank == 0:
-            cfg, lock, err = _prepare(args, comm)
-        err, cfg_json = comm.bcast((err, cfg.to_json() if cfg is not None and err is None else None), root=0)
-        if err:
-            if comm.rank == 0:
-                print(f"error: {err}", file=sys.stderr)
-            return 2
-        if comm.rank != 0:
-            cfg = SelfplayConfig.from_json(cfg_json, "<from rank 0>")
-        return run(comm, cfg, args.run_dir, args.index_only)
-    finally:
-        if lock is not None:
-            lock.release()
+    return start_job(comm, argv, SelfplayConfig, args, lambda cfg: run(comm, cfg, args.run_dir, args.index_only),
+                     check=_check_seats, subdirs=(SHARD_DIR,))

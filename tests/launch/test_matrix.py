@@ -201,3 +201,40 @@ def test_ringrift_loader_reads_merged_file(tmp_path):
     assert len(res["ids"]) == 15 and res["complete"]
     hex4 = PR.load_profiles(tmp_path / "merged.json").profiles["heuristic_v1_hex_4p"]
     assert res["hex4"] == hex4.weights["WEIGHT_STACK_CONTROL"]
+
+
+def test_selfplay_matrices_keep_the_selfplay_jobs_own_rules(capsys):
+    from ringrift_mpi.selfplay.config import RINGRIFT_MAX_MOVES, SelfplayConfig
+    for path, games in ((ROOT / "jobs" / "matrix_selfplay.toml", None), (ROOT / "jobs" / "matrix_selfplay_smoke.toml", 4)):
+        m = Matrix(str(path))
+        assert m.job_name == "selfplay" and len(m.rows) == 12
+        for r in m.rows:
+            c = m.config(r.index)
+            assert isinstance(c, SelfplayConfig) and (c.game.board, c.game.players) == (r.board, r.players)
+            if games is None:  # no CMA-ES move cap and no per-seat rounding: the self-play limits stand
+                assert c.max_moves == RINGRIFT_MAX_MOVES[r.board][r.players]
+            else:
+                assert c.run.games == games and c.max_moves == 60
+    assert main(["--matrix", str(ROOT / "jobs" / "matrix_selfplay.toml"), "--job"]) == 0
+    assert capsys.readouterr().out.strip() == "selfplay"
+    assert main(["--matrix", str(ROOT / "jobs" / "matrix_selfplay.toml"), "--merge", "/nonexistent"]) == 2
+    assert "a matrix of selfplay runs" in capsys.readouterr().err
+
+
+def test_launcher_variables_never_read_as_misspelt_config_keys():
+    """Every RINGRIFT_* variable the launch scripts use is a launcher knob or a job's config key, so
+    a Slurm job's log carries no "did you mean" warning for them."""
+    import re
+
+    from ringrift_mpi.config import LAUNCHER_VARIABLES
+    from ringrift_mpi.matrix import JOB_CONFIGS
+    scripts = list((ROOT / "slurm").iterdir()) + list((ROOT / "aws-parallelcluster").glob("*.sh")) + [
+        ROOT / "tests" / "run.sh", ROOT / ".ci" / "run"]
+    used = {v for p in scripts for v in re.findall(r"RINGRIFT_[A-Z0-9_]*[A-Z0-9]", p.read_text())}
+    keys = {f"RINGRIFT_{s.upper()}_{k.upper()}" for cls in JOB_CONFIGS.values()
+            for s, table in cls.defaults().to_dict().items() for k in table}
+    ringrifts = {"RINGRIFT_TRAINED_HEURISTIC_PROFILES"}  # RingRift's own, documented for users
+    assert used - LAUNCHER_VARIABLES - keys - ringrifts == set()
+    for cls in JOB_CONFIGS.values():
+        cfg = cls.load(None, env={v: "x" for v in LAUNCHER_VARIABLES})
+        assert cfg.warnings == [], cfg.warnings

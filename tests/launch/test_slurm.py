@@ -233,3 +233,54 @@ def test_failed_row_cancels_the_merge(slurm_env, tmp_path):
     assert _states(slurm_env, ids["MERGE_JOB"])[ids["MERGE_JOB"]] == "CANCELLED"
     assert "fault injected on rank 0" in _logs(logs)
     assert not (runs / "fail" / "trained_heuristic_profiles.json").exists()
+
+
+def _wait_all(env, ids, timeout: float, what: str, logs: Path):
+    for jid in ids:
+        _wait(env, jid, lambda st: all(s in FINAL for s in st.values()), timeout, f"{what} ({jid})")
+    states = {j: s for jid in ids for j, s in _states(env, jid).items()}
+    assert set(states.values()) == {"COMPLETED"}, (states, _logs(logs))
+
+
+def test_selfplay_array_rows_become_datasets(slurm_env, tmp_path):
+    """slurm/selfplay.sbatch over a self-play matrix: each array task plays its row's games."""
+    from ringrift_mpi.storage.dataset import Dataset
+    runs, logs = tmp_path / "runs", tmp_path / "logs"
+    logs.mkdir()
+    env = dict(slurm_env, RINGRIFT_MATRIX=str(ROOT / "jobs" / "matrix_selfplay_smoke.toml"), RINGRIFT_RUNS=str(runs),
+               RINGRIFT_LAUNCH="mpiexec")
+    job = _run(env, "sbatch", "--parsable", "--array=0,10", "--ntasks=2", f"--output={logs}/%x_%A_%a.out",
+               "slurm/selfplay.sbatch").strip().split(";")[0]
+    _wait_all(env, [job], 240, "the self-play array", logs)
+    for k, (board, players) in ((0, ("square8", 2)), (10, ("hex8", 3))):
+        with Dataset(str(runs / "selfplay_smoke" / f"{board}_{players}p" / "dataset.h5")) as ds:
+            assert (ds.attrs["board"], ds.players, ds.n_games) == (board, players, 4), _logs(logs)
+    assert {p.name for p in logs.glob("rr-selfplay_*.out")} == {f"rr-selfplay_{job}_{k}.out" for k in (0, 10)}
+    # a CMA-ES matrix given to the self-play script is refused, naming the right script
+    bad = dict(env, RINGRIFT_MATRIX=str(SMOKE), RINGRIFT_ROW="0")
+    p = subprocess.run(["bash", "slurm/selfplay.sbatch"], env=bad, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2 and "a matrix of cmaes runs, not selfplay: use slurm/cmaes.sbatch" in p.stderr, p.stderr
+
+
+def test_pipeline_chains_selfplay_pool_cmaes_and_match(slurm_env, tmp_path):
+    """slurm/pipeline.sh: self-play -> state pool -> CMA-ES from that pool -> match, by afterok."""
+    from ringrift_mpi.storage.evaluation import read_evaluation
+    from ringrift_mpi.storage.registry import identify
+    runs, logs = tmp_path / "runs", tmp_path / "logs"
+    small = "--ntasks=2"
+    env = dict(slurm_env, RINGRIFT_RUNS=str(runs), RINGRIFT_LOGS=str(logs), RINGRIFT_LAUNCH="mpiexec",
+               RINGRIFT_SELFPLAY_CONFIG="jobs/smoke_selfplay.toml", RINGRIFT_CMAES_CONFIG="jobs/smoke_cmaes.toml",
+               RINGRIFT_TRAIN="0", RINGRIFT_EVAL_GAMES="8", RINGRIFT_SELFPLAY_SBATCH=small,
+               RINGRIFT_CMAES_SBATCH=small, RINGRIFT_EVAL_SBATCH=small)
+    out = _run(env, "bash", "slurm/pipeline.sh")
+    p = runs / "pipeline_square8_2p"
+    ids = dict(line.split("=", 1) for line in (p / "submitted.env").read_text().splitlines())
+    assert ids["TRAIN_JOB"] == "" and "self-play" in out
+    _wait_all(env, [ids["SELFPLAY_JOB"], ids["CMAES_JOB"], ids["EVAL_JOB"]], 300, "the pipeline", logs)
+    assert identify(str(p / "pool.h5")).name == "ringrift-mpi/state-pool"
+    run_cfg = json.loads((p / "cmaes" / "config.json").read_text())
+    assert run_cfg["game"]["state_pool"] == str(p / "pool.h5"), run_cfg["game"]
+    ev = read_evaluation(str(p / "evaluate" / "evaluation.json"))
+    assert ev["candidate"]["spec"] == str(p / "cmaes" / "profile.json") and ev["results"][0]["games"] == 8
+    # the job logs carry no "not a configuration key" warnings for the launchers' own variables
+    assert "not a configuration key" not in _logs(logs), _logs(logs)
