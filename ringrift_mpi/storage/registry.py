@@ -22,7 +22,7 @@ from typing import Any, Callable
 from .atomic import StorageError
 
 # modules that register the built-in formats when first imported
-_BUILTIN_MODULES = ("cmaes_run", "pool", "json_formats", "dataset", "selfplay_run", "evaluation")
+_BUILTIN_MODULES = ("cmaes_run", "pool", "json_formats", "dataset", "selfplay_run", "evaluation", "train_run")
 
 
 class ForeignFile(StorageError):
