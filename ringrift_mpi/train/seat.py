@@ -6,8 +6,9 @@ registries; evaluate imports it only when a spec names a model
 
 ``model:PATH[@OPTIONS]``: PATH is a model version folder
 (``models/square8_2p/v3``), a model family folder (its registry's promoted
-best) or a TorchScript file; OPTIONS, comma-separated: ``search`` (a 1-ply
-value search) and ``t=T`` (sample the policy at temperature T; default argmax).
+best), ``FAMILY/latest`` (its newest version) or a TorchScript file; OPTIONS,
+comma-separated: ``search`` (a 1-ply value search) and ``t=T`` (sample the
+policy at temperature T; default argmax).
 Building the seat reads only the model's ``config.json``; the network itself is
 loaded on each rank when it first plays (a TorchScript module does not pickle,
 and the match's plan is broadcast to every rank).
@@ -50,10 +51,14 @@ def parse_options(spec: str) -> tuple[str, bool, float]:
 
 
 def model_dir(path: str) -> str:
-    """A version folder for PATH (a version folder, or a family's promoted best)."""
+    """A version folder for PATH (a version folder, a family's promoted best, or ``FAMILY/latest``:
+    its newest version, promoted or not, as a pipeline's match wants the model it just trained)."""
     from ..storage.train_run import read_registry, versions
     if os.path.isfile(os.path.join(path, "config.json")):
         return path
+    family = os.path.dirname(os.path.normpath(path))
+    if os.path.basename(os.path.normpath(path)) == "latest" and versions(family):
+        return os.path.join(family, f"v{versions(family)[-1]}")
     if os.path.isdir(path) and versions(path):
         best = read_registry(path)["best"]
         if best is None:
