@@ -107,13 +107,7 @@ class Config:
              overrides: dict[str, Any] | None = None) -> "Config":
         cfg = cls.defaults()
         if path is not None:
-            try:
-                with open(path, "rb") as f:
-                    data = tomllib.load(f)
-            except OSError as e:
-                raise ConfigError(f"{path}: cannot read config: {e.strerror}") from None
-            except tomllib.TOMLDecodeError as e:
-                raise ConfigError(f"{path}: not valid TOML: {e}") from None
+            data = read_toml(path)
             cfg.source = path
             cfg._apply(data, path)
         cfg._apply_env(os.environ if env is None else env)
@@ -215,6 +209,17 @@ class Config:
         cfg.source = where
         cfg._apply(data, where)
         return cfg
+
+
+def read_toml(path: str, what: str = "config", error: type[Exception] = ConfigError) -> dict[str, Any]:
+    """A TOML file as a dict; an unreadable or malformed one raises ``error`` with one line."""
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except OSError as e:
+        raise error(f"{path}: cannot read {what}: {e.strerror}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise error(f"{path}: not valid TOML: {e}") from None
 
 
 def add_override_flags(ap, flags: dict[str, tuple[str, type]]) -> None:

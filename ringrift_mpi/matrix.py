@@ -43,12 +43,11 @@ import json
 import os
 import sys
 import time
-import tomllib
 from dataclasses import dataclass, field
 from typing import Any
 
 from .cmaes.config import BOARDS, CMAESConfig
-from .config import Config, ConfigError
+from .config import Config, ConfigError, read_toml
 from .selfplay.config import SelfplayConfig
 
 # job name -> its config class: a matrix's rows are configs of one job (`[matrix] job`, default
@@ -113,13 +112,7 @@ class Matrix:
 
     def __init__(self, path: str):
         self.path = path
-        try:
-            with open(path, "rb") as f:
-                data = tomllib.load(f)
-        except OSError as e:
-            raise MatrixError(f"{path}: cannot read matrix: {e.strerror}") from None
-        except tomllib.TOMLDecodeError as e:
-            raise MatrixError(f"{path}: not valid TOML: {e}") from None
+        data = read_toml(path, "matrix", MatrixError)
         unknown = set(data) - {"matrix", "job", "board", "players"}
         if unknown:
             raise MatrixError(f"{path}: unknown table(s) {', '.join(sorted(unknown))} "

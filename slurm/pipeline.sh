@@ -70,7 +70,7 @@ if [ "$TRAIN" != 0 ]; then
          "RINGRIFT_JOB_CONFIG=$(abs "$TR"),RINGRIFT_JOB_RUNDIR=$P/train,RINGRIFT_JOB_ARGS=--data $P/selfplay/dataset.h5 --models-dir $P/models" \
          train_gpu.sbatch)
     evm=$(step "$cm:$tr" "${RINGRIFT_EVAL_SBATCH:-}" \
-          "RINGRIFT_EVAL_A=model:$P/models/${B}_${N}p,RINGRIFT_EVAL_VS=random default $P/cmaes/profile.json,RINGRIFT_JOB_RUNDIR=$P/evaluate_model,RINGRIFT_JOB_ARGS=$ev_args" \
+          "RINGRIFT_EVAL_A=model:$P/models/${B}_${N}p/latest,RINGRIFT_EVAL_VS=random default $P/cmaes/profile.json,RINGRIFT_JOB_RUNDIR=$P/evaluate_model,RINGRIFT_JOB_ARGS=$ev_args" \
           evaluate.sbatch)
 fi
 printf 'SELFPLAY_JOB=%s\nCMAES_JOB=%s\nEVAL_JOB=%s\nTRAIN_JOB=%s\nEVAL_MODEL_JOB=%s\n' "$sp" "$cm" "$ev" "$tr" "$evm" \

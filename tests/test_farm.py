@@ -190,3 +190,19 @@ def test_a_failing_task_on_a_worker_aborts_the_world():
     results, errors, _ = run_world(2, list(range(20)), do_task_for)
     assert isinstance(errors.get(1), ValueError), errors
     assert results is None and isinstance(errors.get(0), WorldAborted), errors  # rank 0 does not wait forever
+
+
+def test_a_worker_never_plays_the_next_calls_tasks():
+    """The worker's mailbox already holds the next call's first task behind END (rank 0 finished
+    this call and went on to the next match or generation): this call's do_task must stop at END
+    and leave that task to the next call. It once played it with the previous match's players."""
+    world = FakeWorld(2)
+    boss, worker = world.comm(0), world.comm(1)
+    boss.send((0, "old"), dest=1, tag=farm.TAG_TASK)
+    boss.send(farm._END, dest=1, tag=farm.TAG_TASK)
+    boss.send((0, "new"), dest=1, tag=farm.TAG_TASK)
+    boss.send(farm._END, dest=1, tag=farm.TAG_TASK)
+    played = []
+    farm._work(worker, lambda t: played.append(("first call", t)))
+    farm._work(worker, lambda t: played.append(("second call", t)))
+    assert played == [("first call", "old"), ("second call", "new")]

@@ -21,16 +21,15 @@ import hashlib
 import json
 import os
 import platform
-import sys
 import time
 
 import numpy as np
 
-from ..config import ConfigError, add_override_flags, flag_overrides
+from ..config import ConfigError, add_override_flags
 from ..evaluate.stats import fmt_elo, fmt_p, summarize
 from ..mpi.driver import DONE, STOP, finish, lead
 from ..mpi.farm import run_tasks
-from ..mpi.entry import claim_run_dir, run_ranks, start_job
+from ..mpi.entry import run_ranks, start_job
 from ..mpi.world import Reporter, StopSignals, get_comm
 from ..storage import StorageError, write_json_atomic
 from ..storage.cmaes_run import RunRecord, load_for_resume, write_checkpoint, write_run
@@ -351,29 +350,19 @@ def _stopped(comm, rep: Reporter, stop: StopSignals, rec: RunRecord) -> int:
     return 0
 
 
-def _prepare(args, comm):
-    """Rank 0: config (with its warnings), run directory, lock, world check. -> (cfg, lock, error)."""
-    cfg = lock = None
-    try:
-        cfg = CMAESConfig.load(args.config, overrides=flag_overrides(args))
-        for w in cfg.warnings:
-            print(w, file=sys.stderr)
-        for key in ("baseline", "start"):  # before the numba warm-up, which can take minutes on a first run
-            path = getattr(cfg.cmaes, key)
-            if path:
-                from .. import profiles as PR
-                try:
-                    PR.load_profile(path)
-                except (PR.ProfileError, OSError) as e:
-                    raise ConfigError(f"{cfg.source}: cmaes.{key}: {e}") from None
-        lock, err = claim_run_dir(comm, args.run_dir)
-        return cfg, lock, err
-    except (ConfigError, StorageError) as e:
-        return cfg, lock, str(e)
+def _check_profiles(cfg: CMAESConfig) -> None:
+    from .. import profiles as PR
+    for key in ("baseline", "start"):
+        path = getattr(cfg.cmaes, key)
+        if path:
+            try:
+                PR.load_profile(path)
+            except (PR.ProfileError, OSError) as e:
+                raise ConfigError(f"{cfg.source}: cmaes.{key}: {e}") from None
 
 
 def main(argv=None, comm=None) -> int:
     args = build_parser().parse_args(argv)
     comm = get_comm(comm)
-    return start_job(comm, argv, CMAESConfig, lambda: _prepare(args, comm),
-                     lambda cfg: run(comm, cfg, args.run_dir, args.output))
+    return start_job(comm, argv, CMAESConfig, args, lambda cfg: run(comm, cfg, args.run_dir, args.output),
+                     check=_check_profiles)

@@ -24,8 +24,7 @@ from kernels.apply import apply_move
 from kernels.encoding.layout import MAX_PLAYERS
 
 from ..interop import InteropError, legal_moves_list, move_from_json, state_from_json
-from ..interop.moves import recovery_alternatives
-from .runner import Case
+from .runner import Case, pick_recovery
 
 KIND = "ringrift-encoding-vectors"
 
@@ -72,18 +71,6 @@ def _first_feature_diff(want: np.ndarray, got: np.ndarray, planes: int) -> str |
     more = f" ({bad.size} entries differ)" if bad.size > 1 else ""
     return (f"features: channel {ch} ({which}, plane {plane}) row {row} col {col}: "
             f"expected {_fmt(want[ch, row, col])}, got {_fmt(got[ch, row, col])}{more}")
-
-
-def _pick_recovery(board, s, counts, i, legal, mj) -> int:
-    """A trace records a recovery slide without its option: take the one the next ply's move count agrees with."""
-    alts = recovery_alternatives(board, s, mj, legal)
-    if len(alts) > 1 and i + 1 < len(counts):
-        for m in alts:
-            t = s.copy()
-            apply_move(board.geo, t, m)
-            if len(legal_moves_list(board, t)) == counts[i + 1]:
-                return m
-    return alts[0]
 
 
 def _check_position(board, s, pos: dict, ring, count: int, m: int, feat, glob) -> str | None:
@@ -188,7 +175,7 @@ def check_encoding(d: dict, name: str, path: str, traces: str | None = None) -> 
                 raise InteropError(f"game already over, the trace continues with {mj.get('type')}")
             legal = legal_moves_list(board, s)
             if mj.get("type") == "recovery_slide" and "recoveryOption" not in mj and "option" not in mj:
-                m = _pick_recovery(board, s, counts, i, legal, mj)
+                m = pick_recovery(board, s, {"legalMoveCounts": counts}, i, legal, mj)
             else:
                 m = move_from_json(board, s, mj, f"ply {i}", legal)
         except InteropError as e:

@@ -20,14 +20,14 @@ import time
 
 from ..config import ConfigError
 from ..storage import StorageError
-from .players import KINDS, Player, PlayerError, parse
+from .players import Player, PlayerError, kinds_help, parse
 
 # RingRift's CMA-ES move cap by player count (run_cmaes_optimization.py): a capped game is a draw
 RINGRIFT_MAX_MOVES = {2: 200, 3: 500, 4: 500}
 
 
 def build_parser() -> argparse.ArgumentParser:
-    kinds = "; ".join(f"{k}: {h}" for k, (_, h) in KINDS.items())
+    kinds = "; ".join(f"{k}: {h}" for k, h in kinds_help().items())
     ap = argparse.ArgumentParser(prog="python -m ringrift_mpi.evaluate",
                                  description=__doc__.split("\n\n")[1].replace("\n", " "),
                                  epilog=f"Players: a profile .json path or KIND:ARG ({kinds}).")
@@ -78,7 +78,7 @@ def _settings(args):
 
 
 def _player_json(p: Player) -> dict:
-    return {"spec": p.spec, "label": p.label, "source": p.source, "filled": p.filled,
+    return {"spec": p.spec, "label": p.label, "source": p.source, "filled": p.filled, "engine": p.engine,
             "weights": None if p.weights is None else [float(x) for x in p.weights]}
 
 
@@ -90,6 +90,9 @@ def _prepare(args):
         cand = parse(args.candidate)
         opps = [parse(s) for s in args.vs]
         g = cfg.game
+        for p in (cand, *opps):  # a seat made for one board (a network) refuses another here, on rank 0
+            if p.plays is not None and tuple(p.plays) != (g.board, g.players):
+                raise PlayerError(f"{p.spec}: plays {p.plays[0]} {p.plays[1]}p, the match is {g.board} {g.players}p")
         pool, digest = None, ""
         if g.state_pool:
             from ..storage.pool import read_pool

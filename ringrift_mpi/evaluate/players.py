@@ -11,15 +11,19 @@ A spec is ``KIND:ARG`` or one of the bare names below:
                             an id of ``ai-service/data/trained_heuristic_profiles.json``
                             (``heuristic_v1_2p`` ...) or ``optimized``
                             (``ai-service/heuristic_weights_optimized.json``)
+``model:PATH``               a trained network (ringrift_mpi/train/seat.py registers it when
+                            first asked for, so nothing here imports torch otherwise)
 ==========================  ====================================================================
 
-Every kind here plays through the kernels' game loop: a 59-weight greedy HeuristicAI,
-or the random player (``weights is None``). A kind the kernels cannot play (a neural
-network, issue 20) registers a factory whose Player sets ``engine`` to its own name;
-the match refuses such seats with one line until a game loop for that engine exists.
+Every kind above but ``model`` plays through the kernels' game loop: a 59-weight
+greedy HeuristicAI, or the random player (``weights is None``). A kind the
+kernels cannot play sets ``engine`` to its own name and registers, beside its
+factory, a task function for matches with such a seat (evaluate/match.py
+``register_engine``); its module is named in ``PLUGINS`` and imported on first use.
 """
 from __future__ import annotations
 
+import importlib
 import os
 from dataclasses import dataclass
 from typing import Callable
@@ -39,9 +43,31 @@ class Player:
     engine: str = "kernels"        # who can play it: the kernels' greedy/random players
     filled: int = 0                # weights filled from the default (partial profiles)
     source: str = ""               # the file it came from, if any
+    plays: tuple | None = None     # (board, players) a seat is made for (a model's); None = any
 
 
 KINDS: dict[str, tuple[Callable[[str], Player], str]] = {}
+# kinds registered by their own module, imported when such a seat is first asked for: kind -> (module, help)
+PLUGINS: dict[str, tuple[str, str]] = {
+    "model": ("ringrift_mpi.train.seat", "a trained network: model:PATH, PATH a model version folder, a model "
+                                         "family (its promoted best) or a TorchScript file; @search for a 1-ply "
+                                         "value search, @t=T to sample at temperature T (needs torch)"),
+}
+
+
+def load_plugin(kind: str) -> None:
+    """Import the module that registers ``kind`` (a no-op for built-in and loaded kinds)."""
+    if kind in PLUGINS and kind not in KINDS:
+        try:
+            importlib.import_module(PLUGINS[kind][0])
+        except ImportError as e:
+            raise PlayerError(f"{kind}: seats of this kind need {PLUGINS[kind][0]}, which does not import "
+                              f"here ({e}); install the [train] extra") from None
+
+
+def kinds_help() -> dict[str, str]:
+    """kind -> one line of help, plugins included (without importing them)."""
+    return {**{k: h for k, (_, h) in KINDS.items()}, **{k: h for k, (_, h) in PLUGINS.items()}}
 
 
 def register(kind: str, factory: Callable[[str], Player], help: str) -> None:
@@ -102,11 +128,13 @@ register("ringrift", _ringrift, "RingRift's published profile ID (RINGRIFT_CHECK
 def parse(spec: str) -> Player:
     """A seat spec -> Player (PlayerError, one line, for anything else)."""
     kind, sep, arg = spec.partition(":")
+    if sep:
+        load_plugin(kind)
     if sep and kind in KINDS:
         return KINDS[kind][0](arg)
     if not sep and spec in KINDS and spec in ("default", "random"):
         return KINDS[spec][0]("")
     if spec.split("#", 1)[0].endswith(".json"):
         return _profile(spec, spec)
-    kinds = ", ".join(f"{k} ({h})" for k, (_, h) in KINDS.items())
+    kinds = ", ".join(f"{k} ({h})" for k, h in kinds_help().items())
     raise PlayerError(f"{spec!r}: not a player (a profile .json path, or one of: {kinds})")

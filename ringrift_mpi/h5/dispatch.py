@@ -32,7 +32,7 @@ VERBS = ("ls", "info", "validate", "show", "stats", "merge", "export-json", "exp
 # the one-line refusals: "<file>: a state pool has no plot (plot takes ...)"
 WANTS = {"show": "has no positions to show (show takes a state pool or a dataset)",
          "stats": "has no statistics (stats takes a CMA-ES run, a state pool or a dataset)",
-         "plot": "has no plot (plot takes a CMA-ES run)",
+         "plot": "has no plot (plot takes a CMA-ES run or a training run)",
          "export-json": "has no positions to export (export-json takes a state pool or a dataset)",
          "merge": ", not a dataset (merge takes dataset shards)",
          "export-npz": ", not a dataset (export-npz takes a dataset)"}

@@ -7,7 +7,7 @@ import os
 import sys
 from typing import Callable
 
-from ..config import Config, ConfigError
+from ..config import Config, ConfigError, flag_overrides
 from ..storage import StorageError
 from ..storage.lock import RunDirLock
 from .world import abort_on_exception, check_world
@@ -23,19 +23,25 @@ def claim_run_dir(comm, run_dir: str, *subdirs: str) -> tuple[RunDirLock, str | 
     return RunDirLock(run_dir).acquire(), check_world(comm)
 
 
-def start_job(comm, argv, config_cls: type[Config],
-              prepare: Callable[[], tuple[Config | None, RunDirLock | None, str | None]],
-              body: Callable[[Config], int]) -> int:
-    """Collective. ``prepare`` runs on rank 0 only and returns (config, lock, error line); the
-    other ranks get the config as JSON. ``body(config)`` runs on every rank; the lock is released
-    when it returns, however it ends."""
+def start_job(comm, argv, config_cls: type[Config], args, body: Callable[[Config], int],
+              check: Callable[[Config], None] | None = None, subdirs: tuple[str, ...] = ()) -> int:
+    """Collective. Rank 0 loads ``args.config`` with the command line's overrides (printing the
+    config's warnings), runs ``check(config)`` (what must fail before the numba warm-up: profiles
+    and seats that do not load; it raises ConfigError), and claims ``args.run_dir``; the other
+    ranks get the config as JSON. ``body(config)`` runs on every rank; the lock is released when it
+    returns, however it ends."""
     if argv is None:  # a real launch, not a test calling main(): an exception anywhere aborts the world
         abort_on_exception(comm)
     cfg = lock = err = None
     try:
         if comm.rank == 0:
             try:
-                cfg, lock, err = prepare()
+                cfg = config_cls.load(args.config, overrides=flag_overrides(args))
+                for w in cfg.warnings:
+                    print(w, file=sys.stderr)
+                if check is not None:
+                    check(cfg)
+                lock, err = claim_run_dir(comm, args.run_dir, *subdirs)
             except (ConfigError, StorageError) as e:
                 err = str(e)
         err, cfg_json = comm.bcast((err, cfg.to_json() if cfg is not None and err is None else None), root=0)

@@ -124,7 +124,9 @@ def _work(comm, do_task):
             queue.append(msg)
 
     while True:
-        while comm.Iprobe(source=0, tag=TAG_TASK):
+        # never read past END: what follows it is the next call's tasks (rank 0 may already be
+        # sending the next match or generation), which this call's do_task must not play
+        while not ended and comm.Iprobe(source=0, tag=TAG_TASK):
             take(comm.recv(source=0, tag=TAG_TASK))
         if not queue:
             if ended:

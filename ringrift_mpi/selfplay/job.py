@@ -24,9 +24,9 @@ import time
 
 import numpy as np
 
-from ..config import ConfigError, add_override_flags, flag_overrides
+from ..config import ConfigError, add_override_flags
 from ..mpi.driver import DONE, STOP, finish, lead
-from ..mpi.entry import claim_run_dir, run_ranks, start_job
+from ..mpi.entry import run_ranks, start_job
 from ..mpi.farm import run_tasks
 from ..mpi.world import ABORT_GRACE_S, Reporter, StopSignals, get_comm
 from ..storage import StorageError
@@ -263,25 +263,15 @@ def _finish_index(comm, rep: Reporter, run_dir: str, chash: str, total: int, sto
     return 0
 
 
-def _prepare(args, comm):
-    """Rank 0: config, seat profiles, run directory, lock, world check. -> (cfg, lock, error)."""
-    cfg = lock = None
+def _check_seats(cfg: SelfplayConfig) -> None:
     try:
-        cfg = SelfplayConfig.load(args.config, overrides=flag_overrides(args))
-        for w in cfg.warnings:
-            print(w, file=sys.stderr)
-        try:
-            load_seats(cfg.seat_specs, cfg.game.players)  # before the numba warm-up (minutes on a first run)
-        except StorageError as e:
-            raise ConfigError(f"{cfg.source}: players.seats: {e}") from None
-        lock, err = claim_run_dir(comm, args.run_dir, SHARD_DIR)
-        return cfg, lock, err
-    except (ConfigError, StorageError) as e:
-        return cfg, lock, str(e)
+        load_seats(cfg.seat_specs, cfg.game.players)
+    except StorageError as e:
+        raise ConfigError(f"{cfg.source}: players.seats: {e}") from None
 
 
 def main(argv=None, comm=None) -> int:
     args = build_parser().parse_args(argv)
     comm = get_comm(comm)
-    return start_job(comm, argv, SelfplayConfig, lambda: _prepare(args, comm),
-                     lambda cfg: run(comm, cfg, args.run_dir, args.index_only))
+    return start_job(comm, argv, SelfplayConfig, args, lambda cfg: run(comm, cfg, args.run_dir, args.index_only),
+                     check=_check_seats, subdirs=(SHARD_DIR,))

@@ -45,7 +45,7 @@ import numpy as np
 
 from .atomic import StorageError, write_json_atomic
 from .h5 import attr_str, h5_writer, open_h5, read_errors
-from .registry import Format, load_json, register
+from .registry import Format, checker, load_stamped_json, register
 
 RUN_FORMAT = "ringrift-mpi/cmaes-run"
 CHECKPOINT_FORMAT = "ringrift-mpi/cmaes-checkpoint"
@@ -172,16 +172,8 @@ def write_checkpoint(path: str, rec: RunRecord, config_hash: str, extra: dict) -
 
 
 def read_checkpoint(path: str) -> dict:
-    from .registry import check_stamp
-    path = os.fspath(path)
-    d = load_json(path, CHECKPOINT.title)
-    if not isinstance(d, dict):
-        raise StorageError(f"{path}: not a {CHECKPOINT.title} (a JSON {type(d).__name__}, not an object)")
-    check_stamp(path, d.get("format"), d.get("format_version"), CHECKPOINT)
-    for k, typ in (("config_hash", str), ("generations_done", int), ("iterations_done", int), ("digests", dict)):
-        if not isinstance(d.get(k), typ) or isinstance(d.get(k), bool):
-            raise StorageError(f"{path}: corrupt checkpoint ({k!r} missing or not a {typ.__name__})")
-    return d
+    return load_stamped_json(path, CHECKPOINT, (("config_hash", str), ("generations_done", int),
+                                                ("iterations_done", int), ("digests", dict)))
 
 
 def _mismatch(rec: RunRecord, cp: dict) -> list[str]:
@@ -325,14 +317,6 @@ def describe_run(path: str) -> dict:
     return out
 
 
-def _validate_checkpoint(path: str) -> list[str]:
-    try:
-        read_checkpoint(path)
-    except StorageError as e:
-        return [str(e)]
-    return []
-
-
 def _describe_checkpoint(path: str) -> dict:
     cp = read_checkpoint(path)
     return {"format": f"{CHECKPOINT_FORMAT} v{CHECKPOINT_VERSION}", "config hash": cp["config_hash"],
@@ -342,5 +326,5 @@ def _describe_checkpoint(path: str) -> dict:
 RUN = register(Format(RUN_FORMAT, FORMAT_VERSION, "CMA-ES run file", "hdf5", __name__,
                       read_run, validate_run, describe_run, files="`run.h5`"))
 CHECKPOINT = register(Format(CHECKPOINT_FORMAT, CHECKPOINT_VERSION, "CMA-ES checkpoint", "json", __name__,
-                             read_checkpoint, _validate_checkpoint, _describe_checkpoint,
+                             read_checkpoint, checker(read_checkpoint), _describe_checkpoint,
                              files="`checkpoint.json`"))

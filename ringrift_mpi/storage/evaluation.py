@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 
 from .atomic import StorageError, write_json_atomic
-from .registry import Format, check_stamp, load_json, register
+from .registry import Format, checker, load_stamped_json, register
 
 EVAL_FORMAT = "ringrift-mpi/evaluation"
 EVAL_VERSION = 1
@@ -40,10 +40,7 @@ def write_evaluation(path: str, data: dict) -> None:
 def read_evaluation(path: str) -> dict:
     """An evaluation file, checked: settings, candidate, and every result's numbers."""
     path = os.fspath(path)
-    d = load_json(path, EVALUATION.title)
-    if not isinstance(d, dict):
-        raise StorageError(f"{path}: not an {EVALUATION.title} (a JSON {type(d).__name__}, not an object)")
-    check_stamp(path, d.get("format"), d.get("format_version"), EVALUATION)
+    d = load_stamped_json(path, EVALUATION)
     st = d.get("settings")
     if not isinstance(st, dict) or any(k not in st for k in SETTINGS_KEYS):
         raise StorageError(f"{path}: 'settings' missing or lacking one of {', '.join(SETTINGS_KEYS)}")
@@ -64,14 +61,6 @@ def read_evaluation(path: str) -> dict:
     return d
 
 
-def _validate(path) -> list[str]:
-    try:
-        read_evaluation(path)
-    except StorageError as e:
-        return [str(e)]
-    return []
-
-
 def _describe(path) -> dict:
     d = read_evaluation(path)
     s = d["settings"]
@@ -82,4 +71,4 @@ def _describe(path) -> dict:
 
 
 EVALUATION = register(Format(EVAL_FORMAT, EVAL_VERSION, "`python -m ringrift_mpi.evaluate --output` result", "json", __name__, read_evaluation,
-                             _validate, _describe))
+                             checker(read_evaluation), _describe))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 
 from .atomic import StorageError, write_json_atomic
-from .registry import Format, check_stamp, load_json, register
+from .registry import Format, check_stamp, checker, load_json, register
 
 BENCH_FORMAT = "ringrift-mpi/bench"
 BENCH_VERSION = 1
@@ -36,16 +36,6 @@ def _read_profile(path):
 def _read_profiles(path):
     from ..profiles import load_profiles
     return load_profiles(path)
-
-
-def _checker(read):
-    def validate(path) -> list[str]:
-        try:
-            read(path)
-        except StorageError as e:
-            return [str(e)]
-        return []
-    return validate
 
 
 def _describe_profile(path) -> dict:
@@ -100,11 +90,11 @@ def _describe_bench(path) -> dict:
 
 
 PROFILE = register(Format("ringrift/heuristic-profile", 1, "RingRift weight profile", "json", __name__,
-                          _read_profile, _checker(_read_profile), _describe_profile, sniff=_is_single_profile,
+                          _read_profile, checker(_read_profile), _describe_profile, sniff=_is_single_profile,
                           files="RingRift single weight profile (`profile.json`; read and written by `profiles.py`)"))
 PROFILES = register(Format("ringrift/heuristic-profiles", 1, "RingRift multi-profile file", "json", __name__,
-                           _read_profiles, _checker(_read_profiles), _describe_profiles, sniff=_is_multi_profile,
+                           _read_profiles, checker(_read_profiles), _describe_profiles, sniff=_is_multi_profile,
                            files="RingRift multi-profile file (`profiles.py`)"))
 BENCH = register(Format(BENCH_FORMAT, BENCH_VERSION, "bench result", "json", __name__, read_bench,
-                        _checker(read_bench), _describe_bench, sniff=_is_legacy_bench,
+                        checker(read_bench), _describe_bench, sniff=_is_legacy_bench,
                         files="`ringrift-bench --json` output"))

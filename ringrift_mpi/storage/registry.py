@@ -22,7 +22,7 @@ from typing import Any, Callable
 from .atomic import StorageError
 
 # modules that register the built-in formats when first imported
-_BUILTIN_MODULES = ("cmaes_run", "pool", "json_formats", "dataset", "selfplay_run", "evaluation")
+_BUILTIN_MODULES = ("cmaes_run", "pool", "json_formats", "dataset", "selfplay_run", "evaluation", "train_run")
 
 
 class ForeignFile(StorageError):
@@ -155,6 +155,32 @@ def check_stamp(path: str, name, version, fmt: Format | None) -> Format:
                            f"reads format_version {found.version}")
     return found
 
+
+
+def load_stamped_json(path, fmt: Format, fields: tuple[tuple[str, type], ...] = ()) -> dict:
+    """A JSON file of format ``fmt``: an object with ``fmt``'s stamp and these (key, JSON type)
+    fields; anything else is one StorageError line naming the file."""
+    path = os.fspath(path)
+    d = load_json(path, fmt.title)
+    if not isinstance(d, dict):
+        raise StorageError(f"{path}: not a {fmt.title} (a JSON {type(d).__name__}, not an object)")
+    check_stamp(path, d.get("format"), d.get("format_version"), fmt)
+    for k, typ in fields:
+        v = d.get(k)
+        if not isinstance(v, typ) or (isinstance(v, bool) and typ is not bool):
+            raise StorageError(f"{path}: corrupt {fmt.title} ({k!r} missing or not a JSON {typ.__name__})")
+    return d
+
+
+def checker(read: Callable[[str], Any]) -> Callable[[str], list[str]]:
+    """A validator from a reader that raises StorageError: its one line, or no problems."""
+    def validate(path) -> list[str]:
+        try:
+            read(path)
+        except StorageError as e:
+            return [str(e)]
+        return []
+    return validate
 
 def _h5_stamp(path: str):
     from .h5 import attr_str, open_hdf5

@@ -9,10 +9,8 @@ the shards (ringrift_mpi.storage.dataset), which a resume scans.
 """
 from __future__ import annotations
 
-import os
-
 from .atomic import StorageError, write_json_atomic
-from .registry import Format, check_stamp, load_json, register
+from .registry import Format, load_stamped_json, register
 
 RUN_FORMAT = "ringrift-mpi/selfplay-run"
 RUN_VERSION = 1
@@ -25,15 +23,8 @@ def write_run(path: str, config: dict, config_hash: str, profiles: dict, session
 
 
 def read_run(path: str) -> dict:
-    path = os.fspath(path)
-    d = load_json(path, RUN.title)
-    if not isinstance(d, dict):
-        raise StorageError(f"{path}: not a {RUN.title} (a JSON {type(d).__name__}, not an object)")
-    check_stamp(path, d.get("format"), d.get("format_version"), RUN)
-    for k, typ in (("config", dict), ("config_hash", str), ("profiles", dict), ("sessions", list)):
-        if not isinstance(d.get(k), typ):
-            raise StorageError(f"{path}: corrupt {RUN.title} ({k!r} missing or not a JSON {typ.__name__})")
-    return d
+    return load_stamped_json(path, RUN, (("config", dict), ("config_hash", str), ("profiles", dict),
+                                         ("sessions", list)))
 
 
 def validate_run(path: str) -> list[str]:

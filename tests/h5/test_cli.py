@@ -74,7 +74,7 @@ def test_every_verb_on_every_format(name, sample_files, capsys, tmp_path):
 
 def test_the_dispatch_table_covers_what_the_formats_offer():
     data = ["ringrift-mpi/selfplay-dataset", "ringrift-mpi/selfplay-index"]
-    assert dispatch.offered("plot") == ["ringrift-mpi/cmaes-run"]
+    assert dispatch.offered("plot") == ["ringrift-mpi/cmaes-run", "ringrift-mpi/train-checkpoint"]
     assert dispatch.offered("stats") == ["ringrift-mpi/cmaes-run", *data, "ringrift-mpi/state-pool"]
     assert dispatch.offered("show") == dispatch.offered("export-json") == [*data, "ringrift-mpi/state-pool"]
     assert dispatch.offered("merge") == dispatch.offered("export-npz") == data

@@ -228,6 +228,7 @@ def test_sigint_stops_like_sigterm_and_resumes(tmp_path, capsys):
     args = ["--games-per-eval", 8, "--generations", 4]
     full, cut = tmp_path / "full", tmp_path / "cut"
     assert _run(capsys, "--run-dir", full, *args)[0] == 0
+    before = signal.getsignal(signal.SIGINT)  # SIG_IGN when the suite was started in the background
 
     def interrupt_after_first_checkpoint():
         while not (cut / "checkpoint.json").exists():
@@ -240,7 +241,7 @@ def test_sigint_stops_like_sigterm_and_resumes(tmp_path, capsys):
     assert rc == 0 and any(x.startswith("SIGINT received: stopping after generation") for x in out), (out, err)
     done = json.loads((cut / "checkpoint.json").read_text())["generations_done"]
     assert 1 <= done < 4 and not (cut / "profile.json").exists()
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # restored after the job
+    assert signal.getsignal(signal.SIGINT) is before  # restored after the job
     assert _run(capsys, "--run-dir", cut, *args)[0] == 0
     ra, rb = _records(full), _records(cut)
     for k in ra:

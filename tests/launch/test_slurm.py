@@ -262,21 +262,34 @@ def test_selfplay_array_rows_become_datasets(slurm_env, tmp_path):
     assert p.returncode == 2 and "a matrix of cmaes runs, not selfplay: use slurm/cmaes.sbatch" in p.stderr, p.stderr
 
 
-def test_pipeline_chains_selfplay_pool_cmaes_and_match(slurm_env, tmp_path):
-    """slurm/pipeline.sh: self-play -> state pool -> CMA-ES from that pool -> match, by afterok."""
+def test_pipeline_chains_selfplay_pool_cmaes_training_and_matches(slurm_env, tmp_path):
+    """slurm/pipeline.sh: self-play -> state pool -> CMA-ES from that pool -> match, and (with the
+    [train] extra) training on the self-play data -> the model's match, all by afterok."""
+    import importlib.util
+
     from ringrift_mpi.storage.evaluation import read_evaluation
     from ringrift_mpi.storage.registry import identify
     runs, logs = tmp_path / "runs", tmp_path / "logs"
     small = "--ntasks=2"
+    train = importlib.util.find_spec("torch") is not None
     env = dict(slurm_env, RINGRIFT_RUNS=str(runs), RINGRIFT_LOGS=str(logs), RINGRIFT_LAUNCH="mpiexec",
                RINGRIFT_SELFPLAY_CONFIG="jobs/smoke_selfplay.toml", RINGRIFT_CMAES_CONFIG="jobs/smoke_cmaes.toml",
-               RINGRIFT_TRAIN="0", RINGRIFT_EVAL_GAMES="8", RINGRIFT_SELFPLAY_SBATCH=small,
+               RINGRIFT_TRAIN="1" if train else "0", RINGRIFT_TRAIN_CONFIG="jobs/smoke_train.toml",
+               # the test Slurm has no GPU queue: the GPU script on its one CPU partition (slurm_local.sh)
+               RINGRIFT_TRAIN_SBATCH="--gres=none --partition=debug --ntasks-per-node=1 --cpus-per-task=1",
+               RINGRIFT_EVAL_GAMES="8", RINGRIFT_SELFPLAY_SBATCH=small,
                RINGRIFT_CMAES_SBATCH=small, RINGRIFT_EVAL_SBATCH=small)
     out = _run(env, "bash", "slurm/pipeline.sh")
     p = runs / "pipeline_square8_2p"
     ids = dict(line.split("=", 1) for line in (p / "submitted.env").read_text().splitlines())
-    assert ids["TRAIN_JOB"] == "" and "self-play" in out
-    _wait_all(env, [ids["SELFPLAY_JOB"], ids["CMAES_JOB"], ids["EVAL_JOB"]], 300, "the pipeline", logs)
+    assert (ids["TRAIN_JOB"] != "") == train and "self-play" in out
+    jobs = [ids["SELFPLAY_JOB"], ids["CMAES_JOB"], ids["EVAL_JOB"]] + ([ids["TRAIN_JOB"], ids["EVAL_MODEL_JOB"]]
+                                                                    if train else [])
+    _wait_all(env, jobs, 400, "the pipeline", logs)
+    if train:  # the model it trained, against random, the default and the profile the CMA-ES step made
+        ev = read_evaluation(str(p / "evaluate_model" / "evaluation.json"))
+        assert ev["candidate"]["spec"].startswith("model:") and len(ev["results"]) == 3
+        assert (p / "models" / "square8_2p" / "v1" / "config.json").is_file()
     assert identify(str(p / "pool.h5")).name == "ringrift-mpi/state-pool"
     run_cfg = json.loads((p / "cmaes" / "config.json").read_text())
     assert run_cfg["game"]["state_pool"] == str(p / "pool.h5"), run_cfg["game"]

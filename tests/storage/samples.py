@@ -76,6 +76,43 @@ def _profiles(d):
     return os.path.join(d, "profiles.json")
 
 
+def _train_checkpoint(d):
+    # the record names a weights file; its bytes are torch's business, the record checks their sha256
+    from ringrift_mpi.storage.train_run import write_checkpoint_record
+    with open(os.path.join(d, "ckpt-000000010.pt"), "wb") as f:
+        f.write(b"weights")
+    write_checkpoint_record(d, {"weights": "ckpt-000000010.pt", "step": 10, "epoch": 0, "batch_in_epoch": 10,
+                                "config_hash": "abc", "config": {}})
+    with open(os.path.join(d, "metrics.csv"), "w") as f:  # what the training loop logs beside it
+        f.write("kind,step,epoch,loss,policy_loss,value_loss,policy_acc,value_mae,lr,samples_per_s,wall_s\n"
+                "step,5,0,9.1,8.1,1.0,0.1,0.99,0.001,50,0\nstep,10,0,7.0,6.1,0.9,0.3,0.95,0.002,50,1\n"
+                "val,10,0,7.2,6.3,0.9,0.28,0.95,0.002,0,2\n")
+    return os.path.join(d, "checkpoint.json")
+
+
+def _model_family(d):
+    from ringrift_mpi.storage.train_run import publish_version, sha256_file, write_model_config
+
+    def build(tmp):
+        with open(os.path.join(tmp, "model.pt"), "wb") as f:
+            f.write(b"torchscript")
+        write_model_config(os.path.join(tmp, "config.json"), {
+            "board": "square8", "players": 2, "network": {"channels": 8, "blocks": 1},
+            "files": {"model.pt": sha256_file(os.path.join(tmp, "model.pt"))}})
+    return publish_version(os.path.join(d, "square8_2p"), build)
+
+
+def _model(d):
+    return os.path.join(_model_family(d), "config.json")
+
+
+def _registry(d):
+    from ringrift_mpi.storage.train_run import record_decision
+    v = _model_family(d)
+    record_decision(os.path.dirname(v), {"candidate": os.path.basename(v), "incumbent": "default", "promoted": True})
+    return os.path.join(os.path.dirname(v), "registry.json")
+
+
 def _evaluation(d):
     from ringrift_mpi.evaluate.stats import summarize
     from ringrift_mpi.storage.evaluation import write_evaluation
@@ -132,6 +169,9 @@ def _selfplay_run(d):
 
 
 MAKERS = {
+    "ringrift-mpi/train-checkpoint": _train_checkpoint,
+    "ringrift-mpi/model": _model,
+    "ringrift-mpi/model-registry": _registry,
     "ringrift-mpi/cmaes-run": _run,
     "ringrift-mpi/cmaes-checkpoint": _checkpoint,
     "ringrift-mpi/state-pool": _pool,

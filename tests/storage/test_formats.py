@@ -221,7 +221,7 @@ def test_bad_json_files_each_give_one_line(tmp_path):
         "bench.json": (json.dumps({"format": "ringrift-mpi/bench", "format_version": 1, "results": []}),
                        ("a bench result", "not a CMA-ES checkpoint")),
         "nodigest.json": (json.dumps({k: v for k, v in json.loads(text).items() if k != "digests"}),
-                          ("corrupt checkpoint", "'digests'")),
+                          ("corrupt CMA-ES checkpoint", "'digests'")),
     }
     for name, (body, words) in cases.items():
         (tmp_path / name).write_text(body)
