@@ -34,7 +34,7 @@ from kernels.heuristic_weights import (  # noqa: F401  (re-exported)
     BASE_V1_BALANCED_WEIGHTS, HEURISTIC_WEIGHT_KEYS, weights_array, weights_dict,
 )
 from kernels.recovery import recovery_eligible, recovery_scan_restamp
-from kernels.state import jit
+from kernels.state import jit, jit_borrow
 
 FULL, LIGHT = 0, 1
 
@@ -53,7 +53,7 @@ TERMINAL_SCORE = 100000.0
 
 # --- the evaluator ------------------------------------------------------------------
 
-@jit
+@jit_borrow
 def _stacks_and_markers(s, stk, mks):
     """The cells holding a stack, then those holding a marker, each in cell order: every
     component walks these lists in the order a walk over all cells would (float sums stay

@@ -22,7 +22,7 @@ from kernels import geometry as G
 from kernels import state as S
 from kernels.heuristic_weights import HEURISTIC_WEIGHT_KEYS
 from kernels.recovery import has_recovery_slide
-from kernels.state import jit
+from kernels.state import jit_borrow
 
 # The components are inlined into evaluate_ordered (numba IR inlining): as calls, passing the
 # state, weights and cell lists to 18 functions cost about 5 % of an evaluation.
@@ -48,7 +48,7 @@ assert HEURISTIC_WEIGHT_KEYS[W_GAP_POTENTIAL] == "WEIGHT_GAP_POTENTIAL"
 
 # --- geometry helpers ---------------------------------------------------------
 
-@jit
+@jit_borrow
 def n_adj(geo):
     """Directions used for adjacency and line offsets: none on hex8 (RingRift's lookup bug)."""
     if geo[G.G_BOARD] == G.HEX8:
@@ -56,7 +56,7 @@ def n_adj(geo):
     return geo[G.G_ND]
 
 
-@jit
+@jit_borrow
 def _in_center(geo, c):
     b = geo[G.G_BOARD]
     x = geo[geo[G.G_CX] + c]
@@ -72,7 +72,7 @@ def _in_center(geo, c):
     return r <= 2
 
 
-@jit
+@jit_borrow
 def _dist(geo, a, b):
     """RingRift's DIST: |dx|+|dy|(+|dz| on hex), i.e. 2x the hex distance on hex boards."""
     return (abs(geo[geo[G.G_CX] + a] - geo[geo[G.G_CX] + b])
@@ -82,7 +82,7 @@ def _dist(geo, a, b):
 
 # --- per-player helpers ---------------------------------------------------------
 
-@jit
+@jit_borrow
 def _prox(s, p, w):
     """Victory proximity base score of player p (shared by components 8, 9, 11)."""
     bonus = w[W_VICTORY_THRESHOLD_BONUS]
@@ -112,7 +112,7 @@ def _prox(s, p, w):
     return v
 
 
-@jit
+@jit_borrow
 def _open_targets(geo, s, c, p, nadj, cap_of):
     """#{adjacent a: not collapsed and (no stack, or a stack not p's with cap <= cap_of)}."""
     nd = geo[G.G_ND]
@@ -129,7 +129,7 @@ def _open_targets(geo, s, c, p, nadj, cap_of):
     return v
 
 
-@jit
+@jit_borrow
 def _actions(geo, s, p, nadj, stk, ns):
     """Approximate number of real actions of p (FE risk and LPS advantage).
 
@@ -149,7 +149,7 @@ def _actions(geo, s, p, nadj, stk, ns):
     return k
 
 
-@jit
+@jit_borrow
 def _stack_mobility(geo, s, p, nadj, w, stk, ns):
     v = 0.0
     for i in range(ns):
@@ -162,7 +162,7 @@ def _stack_mobility(geo, s, p, nadj, w, stk, ns):
     return v
 
 
-@jit
+@jit_borrow
 def _line_potential(geo, s, p, nadj, w, mks, nmk):
     nd = geo[G.G_ND]
     ray = geo[G.G_RAY]
@@ -190,7 +190,7 @@ def _line_potential(geo, s, p, nadj, w, mks, nmk):
     return v
 
 
-@jit
+@jit_borrow
 def _line_connectivity(geo, s, p, nadj, w, mks, nmk):
     nd = geo[G.G_ND]
     ray = geo[G.G_RAY]
@@ -213,7 +213,7 @@ def _line_connectivity(geo, s, p, nadj, w, mks, nmk):
     return v
 
 
-@jit
+@jit_borrow
 def _closure(geo, s, p, morder, nm, chk, mks, nmk):
     """territory_closure base of p over its first 10 markers in RingRift's dict order.
 
@@ -264,7 +264,7 @@ def _closure(geo, s, p, morder, nm, chk, mks, nmk):
     return 10.0 / max(1.0, tot / cnt) + total_markers * 0.5
 
 
-@jit
+@jit_borrow
 def _safety(geo, s, p, stk, ns, mks, nmk):
     has_m = False
     for i in range(nmk):
@@ -295,7 +295,7 @@ def _safety(geo, s, p, stk, ns, mks, nmk):
     return v
 
 
-@jit
+@jit_borrow
 def _fe_risk(geo, s, p, nadj, stk, ns):
     mine = 0
     for i in range(ns):
@@ -311,7 +311,7 @@ def _fe_risk(geo, s, p, nadj, stk, ns):
     return 1.0 + (1.0 - r)
 
 
-@jit
+@jit_borrow
 def _recovery(geo, s, p, w, stk, ns, mks, nmk):
     buried = 0
     controls = False
@@ -335,7 +335,7 @@ def _recovery(geo, s, p, w, stk, ns, mks, nmk):
     return (buried * w[W_BURIED_RING_VALUE]) * 0.3
 
 
-@jit
+@jit_borrow
 def _los_sum(geo, s, me, c, sign):
     """Sum over the first stack on each ray from c (LoS) not controlled by me of
     (their cap - my cap) where positive (sign=+1: vulnerability) or
@@ -356,7 +356,7 @@ def _los_sum(geo, s, me, c, sign):
     return v
 
 
-@jit
+@jit_borrow
 def _div(n, w):
     if n == 0:
         return -w[W_NO_STACKS_PENALTY]
@@ -365,7 +365,7 @@ def _div(n, w):
     return n * w[W_STACK_DIVERSITY_BONUS]
 
 
-@jit
+@jit_borrow
 def _eff(h):
     if h <= 5:
         return float(h)

@@ -23,7 +23,7 @@ from .geometry import G_N, G_ND
 from .moves import REC_FALLBACK, REC_LINE_ALL, REC_LINE_MIN, REC_STRIKE, RECOVERY_SLIDE, SKIP_RECOVERY, enc
 from .state import (ACTIVE, H_CUR, H_LINE_LEN, H_MORD_CTR, H_PHASE, H_STATUS, MOVEMENT, O_MARK, O_MORD,
                     O_TERR, buried_rings, collapse, collapsed, controls_stack, credit_elimination, ctrl,
-                    eliminate_top, has_marker_of, height, is_open, jit, marker, new_marker, clear_marker,
+                    eliminate_top, has_marker_of, height, is_open, jit, jit_borrow, marker, new_marker, clear_marker,
                     remove_bottom_of, restamp_marker, ring_count, stack_order)
 
 
@@ -32,7 +32,7 @@ def recovery_eligible(s, p):
     return (not controls_stack(s, p)) and has_marker_of(s, p) and buried_rings(s, p) >= 1
 
 
-@jit
+@jit_borrow
 def has_recovery_slide(geo, s, p):
     """Some marker of p has a neighbour on the board, not collapsed and without a marker
     (a stack there counts: stack strikes are on). RingRift's has_any_recovery_move for an
