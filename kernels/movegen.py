@@ -25,12 +25,12 @@ from .state import (ACTIVE, CAPTURE, CHAIN_CAPTURE, FORCED_ELIMINATION as PH_FE,
                     H_PENDING_LINE, H_PHASE, H_RPP, H_RUN_RECOVERY, H_STATUS, H_SWAP_ON, H_SWAPPED,
                     H_TERR_ELIM, LINE_PROCESSING, MOVEMENT, NP1, O_CNT, O_CTRL, O_H, O_MARK, O_REG,
                     RING_PLACEMENT, TERRITORY_PROCESSING, cap, collapsed, controls_stack, ctrl, hand, height,
-                    is_open, jit, marker, rings_in_play, stack_order)
+                    is_open, jit, jit_borrow, marker, rings_in_play, stack_order)
 
 
 # --- movement and capture ---------------------------------------------------
 
-@jit
+@jit_borrow
 def movement_from(geo, s, c, h, out, k, limit):
     """Non-capture moves of a stack of height h at c (RR-CANON-R090-R092)."""
     nd = geo[G_ND]
@@ -51,7 +51,7 @@ def movement_from(geo, s, c, h, out, k, limit):
     return k
 
 
-@jit
+@jit_borrow
 def captures_from(geo, s, c, h, capv, mt, out, k, limit):
     """Overtaking segments of an attacker of height h, cap capv at c (RR-CANON-R101-R103).
 
@@ -173,7 +173,7 @@ def has_capture(geo, s, p, must):
 
 # --- placement ----------------------------------------------------------------
 
-@jit
+@jit_borrow
 def _placement_room(s, p):
     """Rings p may still place: min(hand, per-player supply minus rings on board)."""
     rih = hand(s, p)
@@ -184,7 +184,7 @@ def _placement_room(s, p):
     return min(room, rih)
 
 
-@jit
+@jit_borrow
 def _hyp(s, c, p, count):
     """Height and cap of the stack at c after placing count rings of p there."""
     h = height(s, c)
