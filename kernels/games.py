@@ -15,11 +15,12 @@ Results per game g (arrays the caller allocates):
   out_rank[g, i]     final rank of seat i+1: the winner 1, the others ordered
                      by RingRift's tie-break ladder (territory spaces, credited
                      eliminations, markers), equal keys sharing a rank; all 1
-                     in a draw
-  out_vtype[g]       VT_* below (how the game ended)
+                     in a draw (victory.final_ranks)
+  out_vtype[g]       VT_* of kernels/victory.py (how the game ended)
   out_moves[g]       moves applied (bookkeeping moves count, as in RingRift)
   out_scores[g, i]   seat i+1's final score: [credited eliminated rings,
                      territory spaces, rings still in play (hand + board)]
+                     (victory.final_scores)
   out_legal[g]       sum over decisions of the number of legal moves
   moves_out[g, :]    the move codes applied, while there is room (-1 after);
                      pass a (G, 0) array to record nothing
@@ -32,99 +33,13 @@ from .apply import apply_move
 from .heuristic import N_COMPONENTS
 from .moves import MAX_MOVES, SWAP_SIDES, mtype
 from .players import greedy_move, random_move
-from .playout import end_capped, rng_seed
-from .state import (ACTIVE, H_CUR, H_HIT_CAP, H_LPS_EXCL_DONE, H_N, H_P, H_STATUS, H_TERR_VICTORY, H_VICTORY,
-                    H_WINNER, NP1, O_BELIM, O_CNT, O_COLL, O_H, O_HAND, O_MARK, O_TERR, jit)
-
-VT_UNFINISHED = 0        # still active: no legal move (never happens in a consistent state)
-VT_RING_ELIMINATION = 1
-VT_TERRITORY = 2
-VT_LAST_PLAYER_STANDING = 3
-VT_STALEMATE = 4         # no stacks left; the tie-break ladder named the winner (RingRift labels it 'draw')
-VT_MOVE_CAP = 5          # the move cap ended the game: a draw
-VT_DRAW = 6              # ended without a winner otherwise
-VICTORY_TYPE_NAMES = ("unfinished", "ring_elimination", "territory_control", "last_player_standing",
-                      "stalemate", "move_cap", "draw")
-
-
-@jit
-def victory_type(s):
-    """VT_* of a finished state, by RingRift's post-hoc ladder (see conformance.outcome)."""
-    if s[H_STATUS] == ACTIVE:
-        return VT_UNFINISHED
-    if s[H_HIT_CAP] != 0:
-        return VT_MOVE_CAP
-    w = s[H_WINNER]
-    if w == 0:
-        return VT_DRAW
-    if s[s[O_BELIM] + w] >= s[H_VICTORY]:
-        return VT_RING_ELIMINATION
-    n = s[H_N]
-    terr = 0
-    stacks = 0
-    for c in range(n):
-        if s[s[O_COLL] + c] == w:
-            terr += 1
-        if s[s[O_H] + c] > 0:
-            stacks += 1
-    if terr >= s[H_TERR_VICTORY]:
-        return VT_TERRITORY
-    if s[H_LPS_EXCL_DONE] == w:
-        return VT_LAST_PLAYER_STANDING
-    if stacks == 0:
-        return VT_STALEMATE
-    return VT_RING_ELIMINATION
-
-
-@jit
-def final_scores(s, agent, out):
-    """out[seat-1] = [credited eliminations, territory spaces, rings in play] of each player's seat."""
-    n = s[H_N]
-    P = s[H_P]
-    for p in range(1, P + 1):
-        on_board = 0
-        for c in range(n):
-            on_board += s[s[O_CNT] + c * NP1 + p]
-        i = agent[p] - 1
-        out[i, 0] = s[s[O_BELIM] + p]
-        out[i, 1] = s[s[O_TERR] + p]
-        out[i, 2] = s[s[O_HAND] + p] + on_board
-
-
-@jit
-def final_ranks(s, agent, out):
-    """out[seat-1] = rank: winner 1, others by (territory, credited eliminations, markers); draw: all 1."""
-    n = s[H_N]
-    P = s[H_P]
-    w = s[H_WINNER]
-    if w == 0:
-        for i in range(P):
-            out[i] = 1
-        return
-    key = np.zeros((NP1, 3), np.int64)
-    for p in range(1, P + 1):
-        key[p, 0] = s[s[O_TERR] + p]
-        key[p, 1] = s[s[O_BELIM] + p]
-    for c in range(n):
-        mk = s[s[O_MARK] + c]
-        if mk > 0:
-            key[mk, 2] += 1
-    for p in range(1, P + 1):
-        if p == w:
-            out[agent[p] - 1] = 1
-            continue
-        r = 2
-        for q in range(1, P + 1):
-            if q == w or q == p:
-                continue
-            better = False
-            for j in range(3):
-                if key[q, j] != key[p, j]:
-                    better = key[q, j] > key[p, j]
-                    break
-            if better:
-                r += 1
-        out[agent[p] - 1] = r
+from .recovery import listing_side_effect
+from .rng import rng_seed
+from .state import ACTIVE, H_CUR, H_P, H_STATUS, H_WINNER, NP1, jit
+# the VT_* codes are re-exported: out_vtype holds them
+from .victory import (VICTORY_TYPE_NAMES, VT_DRAW, VT_LAST_PLAYER_STANDING, VT_MOVE_CAP,  # noqa: F401
+                      VT_RING_ELIMINATION, VT_STALEMATE, VT_TERRITORY, VT_UNFINISHED, end_capped, final_ranks,
+                      final_scores, victory_type)
 
 
 @jit
@@ -144,6 +59,7 @@ def play_one(geo, s, seed, seats, W, mode, eps, temp, opening, max_moves, moves_
         if max_moves > 0 and nm >= max_moves:
             end_capped(s)
             break
+        listing_side_effect(geo, s)
         cur = s[H_CUR]
         row = seats[agent[cur] - 1] if cur <= P else -1
         if nm < opening or row < 0:
@@ -231,6 +147,7 @@ def random_opening(geo, s, seed, plies):
     for _ in range(plies):
         if s[H_STATUS] != ACTIVE:
             break
+        listing_side_effect(geo, s)
         m, k = random_move(geo, s, rng, buf)
         if k == 0:
             break

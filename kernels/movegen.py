@@ -3,36 +3,34 @@
 ``legal_moves(geo, s, out)`` writes the moves of the player to move into the
 preallocated int64 buffer ``out`` and returns how many there are. It returns
 exactly the list RingRift's engine offers (its interactive moves, or the single
-bookkeeping move a phase requires when there are none), repeats included.
+bookkeeping move a phase requires when there are none), repeats included. It
+never changes ``s``; RingRift's listing has one side effect on its own state
+(marker order), which callers replay with ``recovery.listing_side_effect``.
+Recovery slides are generated in kernels/recovery.py.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .detect import MAX_LINES, MAX_REGIONS, find_lines, find_regions, line_through, step
+from .detect import MAX_LINES, MAX_REGIONS, find_lines, find_regions, step
 from .geometry import G_N, G_ND
 from .moves import (CHOOSE_LINE_OPTION, CHOOSE_TERRITORY_OPTION, CONTINUE_CAPTURE_SEGMENT,
                     ELIMINATE_RINGS_FROM_STACK, FORCED_ELIMINATION, MOVE_STACK, NO_LINE_ACTION,
                     NO_MOVEMENT_ACTION, NO_PLACEMENT_ACTION, NO_TERRITORY_ACTION, OVERTAKING_CAPTURE,
-                    PLACE_RING, PROCESS_LINE, REC_FALLBACK, REC_LINE_ALL, REC_LINE_MIN, REC_STRIKE,
-                    RECOVERY_SLIDE, SKIP_CAPTURE, SKIP_PLACEMENT, SKIP_RECOVERY,
+                    PLACE_RING, PROCESS_LINE, SKIP_CAPTURE, SKIP_PLACEMENT,
                     SKIP_TERRITORY_PROCESSING, SWAP_SIDES, enc)
+from .recovery import has_recovery, recovery_eligible, recovery_moves
 from .state import (ACTIVE, CAPTURE, CHAIN_CAPTURE, FORCED_ELIMINATION as PH_FE, H_ATTACKER, H_CHAIN,
                     H_CUR, H_LAST_MOVER, H_LINE_LEN, H_MUSTMOVE, H_P, H_P1_MOVED, H_P2_MOVED,
                     H_PENDING_LINE, H_PHASE, H_RPP, H_RUN_RECOVERY, H_STATUS, H_SWAP_ON, H_SWAPPED,
-                    H_TERR_ELIM, LINE_PROCESSING, MOVEMENT, NP1, O_CAP, O_CNT, O_COLL, O_CTRL, O_H,
-                    O_HAND, O_MARK, O_MORD, O_ORD, O_REG, RING_PLACEMENT, TERRITORY_PROCESSING,
-                    H_MORD_CTR, buried_rings, controls_stack, has_marker_of, jit, restamp_marker, rings_in_play)
+                    H_TERR_ELIM, LINE_PROCESSING, MOVEMENT, NP1, O_CNT, O_CTRL, O_H, O_MARK, O_REG,
+                    RING_PLACEMENT, TERRITORY_PROCESSING, cap, collapsed, controls_stack, ctrl, hand, height,
+                    is_open, jit, jit_borrow, marker, rings_in_play, stack_order)
 
 
 # --- movement and capture ---------------------------------------------------
 
-@jit
-def _free(s, c):
-    return s[s[O_COLL] + c] == 0 and s[s[O_H] + c] == 0
-
-
-@jit
+@jit_borrow
 def movement_from(geo, s, c, h, out, k, limit):
     """Non-capture moves of a stack of height h at c (RR-CANON-R090-R092)."""
     nd = geo[G_ND]
@@ -42,7 +40,7 @@ def movement_from(geo, s, c, h, out, k, limit):
         while True:
             cur = step(geo, cur, d)
             dist += 1
-            if cur < 0 or not _free(s, cur):
+            if cur < 0 or not is_open(s, cur):
                 break
             if dist >= h:
                 if k < out.shape[0]:
@@ -53,7 +51,7 @@ def movement_from(geo, s, c, h, out, k, limit):
     return k
 
 
-@jit
+@jit_borrow
 def captures_from(geo, s, c, h, capv, mt, out, k, limit):
     """Overtaking segments of an attacker of height h, cap capv at c (RR-CANON-R101-R103).
 
@@ -68,10 +66,10 @@ def captures_from(geo, s, c, h, capv, mt, out, k, limit):
         while True:
             cur = step(geo, cur, d)
             dist += 1
-            if cur < 0 or s[s[O_COLL] + cur] != 0:
+            if cur < 0 or collapsed(s, cur) != 0:
                 break
-            if s[s[O_H] + cur] > 0:
-                if capv >= s[s[O_CAP] + cur]:
+            if height(s, cur) > 0:
+                if capv >= cap(s, cur):
                     tgt = cur
                 break
         if tgt < 0:
@@ -80,7 +78,7 @@ def captures_from(geo, s, c, h, capv, mt, out, k, limit):
         while True:
             land = step(geo, land, d)
             dist += 1
-            if land < 0 or not _free(s, land):
+            if land < 0 or not is_open(s, land):
                 break
             if dist >= h:
                 if k < out.shape[0]:
@@ -104,13 +102,13 @@ def _loose_move_or_capture(geo, s, c, h, capv):
         ok = True
         for _ in range(h - 1):
             cur = step(geo, cur, d)
-            if cur < 0 or not _free(s, cur):
+            if cur < 0 or not is_open(s, cur):
                 ok = False
                 break
         if not ok:
             continue
         cur = step(geo, cur, d)
-        if cur >= 0 and s[s[O_COLL] + cur] == 0:
+        if cur >= 0 and collapsed(s, cur) == 0:
             return True
     buf = np.empty(1, np.int64)
     return captures_from(geo, s, c, h, capv, OVERTAKING_CAPTURE, buf, 0, 1) > 0
@@ -124,56 +122,61 @@ def _move_or_capture(geo, s, c, h, capv):
     return captures_from(geo, s, c, h, capv, OVERTAKING_CAPTURE, buf, 0, 1) > 0
 
 
+# what _each_movable_stack lists for every stack of p that may move
+_MOVES, _CAPTURES, _LOOSE = 0, 1, 2
+
+
+@jit
+def _each_movable_stack(geo, s, p, must, what, mt, out, k, limit):
+    """Moves of every stack p may move (all of p's stacks, or only the one at ``must`` >= 0),
+    in cell order: non-capture moves (_MOVES), capture segments of type mt (_CAPTURES), or
+    one entry for the first stack passing RingRift's loose test (_LOOSE, out untouched).
+    Appends to out[k:] and returns the new count; stops at ``limit`` > 0 moves."""
+    lo, hi = 0, geo[G_N]
+    if must >= 0:
+        lo, hi = must, must + 1
+    for c in range(lo, hi):
+        if ctrl(s, c) != p:
+            continue
+        if what == _MOVES:
+            k = movement_from(geo, s, c, height(s, c), out, k, limit)
+        elif what == _CAPTURES:
+            k = captures_from(geo, s, c, height(s, c), cap(s, c), mt, out, k, limit)
+        elif _loose_move_or_capture(geo, s, c, height(s, c), cap(s, c)):
+            k += 1
+        if limit > 0 and k >= limit:
+            return k
+    return k
+
+
 @jit
 def stack_movements(geo, s, p, must, out, k):
-    n = geo[G_N]
-    for c in range(n):
-        if s[s[O_CTRL] + c] != p or (must >= 0 and c != must):
-            continue
-        k = movement_from(geo, s, c, s[s[O_H] + c], out, k, 0)
-    return k
+    return _each_movable_stack(geo, s, p, must, _MOVES, MOVE_STACK, out, k, 0)
 
 
 @jit
 def stack_captures(geo, s, p, must, mt, out, k):
-    n = geo[G_N]
-    for c in range(n):
-        if s[s[O_CTRL] + c] != p or (must >= 0 and c != must):
-            continue
-        k = captures_from(geo, s, c, s[s[O_H] + c], s[s[O_CAP] + c], mt, out, k, 0)
-    return k
+    return _each_movable_stack(geo, s, p, must, _CAPTURES, mt, out, k, 0)
 
 
 @jit
 def has_movement(geo, s, p, must):
-    n = geo[G_N]
     buf = np.empty(1, np.int64)
-    for c in range(n):
-        if s[s[O_CTRL] + c] != p or (must >= 0 and c != must):
-            continue
-        if movement_from(geo, s, c, s[s[O_H] + c], buf, 0, 1) > 0:
-            return True
-    return False
+    return _each_movable_stack(geo, s, p, must, _MOVES, MOVE_STACK, buf, 0, 1) > 0
 
 
 @jit
 def has_capture(geo, s, p, must):
-    n = geo[G_N]
     buf = np.empty(1, np.int64)
-    for c in range(n):
-        if s[s[O_CTRL] + c] != p or (must >= 0 and c != must):
-            continue
-        if captures_from(geo, s, c, s[s[O_H] + c], s[s[O_CAP] + c], OVERTAKING_CAPTURE, buf, 0, 1) > 0:
-            return True
-    return False
+    return _each_movable_stack(geo, s, p, must, _CAPTURES, OVERTAKING_CAPTURE, buf, 0, 1) > 0
 
 
 # --- placement ----------------------------------------------------------------
 
-@jit
+@jit_borrow
 def _placement_room(s, p):
     """Rings p may still place: min(hand, per-player supply minus rings on board)."""
-    rih = s[s[O_HAND] + p]
+    rih = hand(s, p)
     if rih <= 0:
         return 0
     on_board = rings_in_play(s, p) - rih
@@ -181,12 +184,12 @@ def _placement_room(s, p):
     return min(room, rih)
 
 
-@jit
+@jit_borrow
 def _hyp(s, c, p, count):
     """Height and cap of the stack at c after placing count rings of p there."""
-    h = s[s[O_H] + c]
+    h = height(s, c)
     if h > 0:
-        capv = s[s[O_CAP] + c] + count if s[s[O_CTRL] + c] == p else count
+        capv = cap(s, c) + count if ctrl(s, c) == p else count
         return h + count, capv
     return count, count
 
@@ -203,9 +206,9 @@ def placements(geo, s, p, out, k, exists_only):
         return k
     n = geo[G_N]
     for c in range(n):
-        if s[s[O_COLL] + c] != 0 or s[s[O_MARK] + c] != 0:
+        if collapsed(s, c) != 0 or marker(s, c) != 0:
             continue
-        occupied = s[s[O_H] + c] > 0
+        occupied = height(s, c) > 0
         maxper = 1 if occupied else min(3, room)
         valid = 0
         for cnt in range(maxper, 0, -1):
@@ -232,180 +235,27 @@ def has_placement(geo, s, p):
 @jit
 def can_place_on_bare_board(geo, s, p):
     """RingRift's bare-board test used by the structural stalemate (RR-CANON-R173)."""
-    if s[s[O_HAND] + p] <= 0:
+    if hand(s, p) <= 0:
         return False
     n = geo[G_N]
     for c in range(n):
-        if s[s[O_COLL] + c] != 0 or s[s[O_MARK] + c] != 0:
+        if collapsed(s, c) != 0 or marker(s, c) != 0:
             continue
         if _loose_move_or_capture(geo, s, c, 1, 1):
             return True
     return False
 
 
-# --- recovery (RR-CANON-R110-R115) ---------------------------------------------
-
 @jit
-def recovery_eligible(s, p):
-    return (not controls_stack(s, p)) and has_marker_of(s, p) and buried_rings(s, p) >= 1
-
-
-@jit
-def recovery_moves(geo, s, p, out, k):
-    n = geo[G_N]
-    nd = geo[G_ND]
-    L = s[H_LINE_LEN]
-    line = np.empty(n, np.int32)
-    k0 = k
-    found_line = False
-    for m in range(n):
-        if s[s[O_MARK] + m] != p:
-            continue
-        for d in range(nd):
-            t = step(geo, m, d)
-            if t < 0 or not _free(s, t) or s[s[O_MARK] + t] != 0:
-                continue
-            s[s[O_MARK] + m] = 0
-            s[s[O_MARK] + t] = p
-            ln = line_through(geo, s, t, p, L, line)
-            s[s[O_MARK] + t] = 0
-            s[s[O_MARK] + m] = p
-            if ln >= L:
-                found_line = True
-                if ln > L:
-                    if k < out.shape[0]:
-                        out[k] = enc(RECOVERY_SLIDE, m, t, -1, REC_LINE_MIN)
-                    k += 1
-                if k < out.shape[0]:
-                    out[k] = enc(RECOVERY_SLIDE, m, t, -1, REC_LINE_ALL)
-                k += 1
-    if not found_line:
-        k = k0
-        for m in range(n):
-            if s[s[O_MARK] + m] != p:
-                continue
-            for d in range(nd):
-                t = step(geo, m, d)
-                if t < 0 or s[s[O_COLL] + t] != 0 or s[s[O_MARK] + t] != 0:
-                    continue
-                mode = REC_STRIKE if s[s[O_H] + t] > 0 else REC_FALLBACK
-                if k < out.shape[0]:
-                    out[k] = enc(RECOVERY_SLIDE, m, t, -1, mode)
-                k += 1
-    if k < out.shape[0]:
-        out[k] = enc(SKIP_RECOVERY, -1, -1, -1, 0)
-    k += 1
-    return k
-
-
-@jit
-def _open_neighbour(geo, s, m):
-    """Some neighbour of m is on the board, not collapsed and free of stacks and markers."""
-    mk = s[O_MARK]
-    for d in range(geo[G_ND]):
-        t = step(geo, m, d)
-        if t >= 0 and _free(s, t) and s[mk + t] == 0:
-            return True
-    return False
-
-
-@jit
-def recovery_scan_restamp(geo, s, p, stop_at_line=False):
-    """The side effect of RingRift's recovery scans on ``board.markers`` order.
-
-    For every marker of p (in dict order) and every direction to an empty cell
-    (on the board, not collapsed, no stack, no marker), RingRift deletes the
-    marker, inserts it at the slide target, tests for a line, deletes that and
-    re-inserts the marker: so each marker of p with an empty neighbour moves to
-    the end of the dict, in their previous relative order. The move generator
-    (get_valid_moves in the movement phase) and the validation of a fallback or
-    stack-strike slide scan every marker (then the order is a fixed point: a
-    second scan changes nothing, not even a stamp); ``has_any_recovery_move``
-    (the evaluator's recovery_potential) stops after the first marker whose
-    slide completes a line (``stop_at_line``). Only marker-order stamps change.
-    """
-    n = geo[G_N]
-    om = s[O_MORD]
-    mk = s[O_MARK]
-    if not stop_at_line:
-        # nothing to do when the markers that would move already come last
-        lo = np.int64(1) << 40
-        hi = np.int64(0)
-        for m in range(n):
-            if s[mk + m] == 0:
-                continue
-            if s[mk + m] == p and _open_neighbour(geo, s, m):
-                lo = min(lo, np.int64(s[om + m]))
-            else:
-                hi = max(hi, np.int64(s[om + m]))
-        if lo > hi:
-            return
-    L = s[H_LINE_LEN]
-    line = np.empty(n if stop_at_line else 0, np.int32)
-    top = s[H_MORD_CTR]  # restamped markers get stamps above this and are not visited again
-    last = 0
-    while True:
-        best = -1
-        bst = top + 1
-        for m in range(n):
-            st = s[om + m]
-            if s[mk + m] == p and last < st < bst:
-                best = m
-                bst = st
-        if best < 0:
-            return
-        last = bst
-        if not _open_neighbour(geo, s, best):
-            continue
-        restamp_marker(s, best)
-        if stop_at_line:
-            for d in range(geo[G_ND]):
-                t = step(geo, best, d)
-                if t < 0 or not _free(s, t) or s[mk + t] != 0:
-                    continue
-                s[mk + best] = 0
-                s[mk + t] = p
-                ln = line_through(geo, s, t, p, L, line)
-                s[mk + t] = 0
-                s[mk + best] = p
-                if ln >= L:
-                    return
-
-
-@jit
-def has_recovery(geo, s, p):
-    """Any recovery slide at all: a marker of p with an open or stacked neighbour."""
-    if not recovery_eligible(s, p):
+def skip_placement_offered(geo, s, p):
+    """skip_placement is legal: p has rings in hand and either a stack that could move
+    (RingRift's loose test) or, with no stack, a recovery to make instead."""
+    if hand(s, p) <= 0:
         return False
-    n = geo[G_N]
-    nd = geo[G_ND]
-    for m in range(n):
-        if s[s[O_MARK] + m] != p:
-            continue
-        for d in range(nd):
-            t = step(geo, m, d)
-            if t >= 0 and s[s[O_COLL] + t] == 0 and s[s[O_MARK] + t] == 0:
-                return True
-    return False
-
-
-@jit
-def first_extraction_stack(geo, s, p):
-    """The oldest stack whose bottom-most ring of p is not its top ring (-1 if none)."""
-    n = geo[G_N]
-    best = -1
-    best_ord = 0
-    for c in range(n):
-        h = s[s[O_H] + c]
-        if h == 0 or s[s[O_CNT] + c * NP1 + p] == 0:
-            continue
-        if h == 1 or (s[s[O_CTRL] + c] == p and s[s[O_CNT] + c * NP1 + p] == 1):
-            continue  # p's only ring here is the top ring
-        o = s[s[O_ORD] + c]
-        if best < 0 or o < best_ord:
-            best = c
-            best_ord = o
-    return best
+    if not controls_stack(s, p):
+        return recovery_eligible(s, p)
+    buf = np.empty(1, np.int64)
+    return _each_movable_stack(geo, s, p, -1, _LOOSE, MOVE_STACK, buf, 0, 1) > 0
 
 
 # --- action predicates used by turn logic -----------------------------------------
@@ -431,7 +281,7 @@ def line_moves(geo, s, p, out, k):
     n = geo[G_N]
     if s[H_PENDING_LINE]:
         for c in range(n):
-            if s[s[O_CTRL] + c] == p:
+            if ctrl(s, c) == p:
                 if k < out.shape[0]:
                     out[k] = enc(ELIMINATE_RINGS_FROM_STACK, -1, c, -1, 0)
                 k += 1
@@ -529,7 +379,7 @@ def forced_elimination_moves(geo, s, p, out, k):
         return k
     if not has_valid_actions(geo, s, p):
         for c in range(n):
-            if s[s[O_CTRL] + c] == p:
+            if ctrl(s, c) == p:
                 if k < out.shape[0]:
                     out[k] = enc(FORCED_ELIMINATION, -1, c, -1, 0)
                 k += 1
@@ -537,8 +387,8 @@ def forced_elimination_moves(geo, s, p, out, k):
     # RingRift's host then synthesises one elimination on its oldest eligible stack
     best = -1
     for c in range(n):
-        if s[s[O_CTRL] + c] == p and s[s[O_CAP] + c] > 0:
-            if best < 0 or s[s[O_ORD] + c] < s[s[O_ORD] + best]:
+        if ctrl(s, c) == p and cap(s, c) > 0:
+            if best < 0 or stack_order(s, c) < stack_order(s, best):
                 best = c
     if best >= 0:
         out[k] = enc(FORCED_ELIMINATION, -1, best, -1, 0)
@@ -559,7 +409,11 @@ def swap_offered(s):
 
 @jit
 def legal_moves(geo, s, out):
-    """All legal moves of the player to move; 0 when the game is over."""
+    """All legal moves of the player to move; 0 when the game is over. ``s`` is not changed.
+
+    Where RingRift's flow lists moves on a live state, call
+    ``recovery.listing_side_effect`` too: RingRift's listing reorders markers.
+    """
     if s[H_STATUS] != ACTIVE:
         return 0
     p = s[H_CUR]
@@ -567,36 +421,25 @@ def legal_moves(geo, s, out):
     k = 0
     if ph == RING_PLACEMENT:
         k = placements(geo, s, p, out, 0, False)
-        if s[s[O_HAND] + p] > 0:
-            if not controls_stack(s, p):
-                if recovery_eligible(s, p):
-                    out[k] = enc(SKIP_PLACEMENT, -1, -1, -1, 0)
-                    k += 1
-            else:
-                n = geo[G_N]
-                for c in range(n):
-                    if s[s[O_CTRL] + c] == p and _loose_move_or_capture(
-                            geo, s, c, s[s[O_H] + c], s[s[O_CAP] + c]):
-                        out[k] = enc(SKIP_PLACEMENT, -1, -1, -1, 0)
-                        k += 1
-                        break
+        if skip_placement_offered(geo, s, p):
+            out[k] = enc(SKIP_PLACEMENT, -1, -1, -1, 0)
+            k += 1
     elif ph == MOVEMENT:
         must = s[H_MUSTMOVE]
         k = stack_movements(geo, s, p, must, out, 0)
         k = stack_captures(geo, s, p, must, OVERTAKING_CAPTURE, out, k)
         if recovery_eligible(s, p):
-            recovery_scan_restamp(geo, s, p)  # RingRift's move generation reorders board.markers
             k = recovery_moves(geo, s, p, out, k)
     elif ph == CAPTURE:
         a = s[H_ATTACKER]
-        if a >= 0 and s[s[O_CTRL] + a] == p:
-            k = captures_from(geo, s, a, s[s[O_H] + a], s[s[O_CAP] + a], OVERTAKING_CAPTURE, out, 0, 0)
+        if a >= 0 and ctrl(s, a) == p:
+            k = captures_from(geo, s, a, height(s, a), cap(s, a), OVERTAKING_CAPTURE, out, 0, 0)
         out[k] = enc(SKIP_CAPTURE, -1, -1, -1, 0)
         k += 1
     elif ph == CHAIN_CAPTURE:
         a = s[H_CHAIN]
-        if a >= 0 and s[s[O_CTRL] + a] == p:
-            k = captures_from(geo, s, a, s[s[O_H] + a], s[s[O_CAP] + a], CONTINUE_CAPTURE_SEGMENT, out, 0, 0)
+        if a >= 0 and ctrl(s, a) == p:
+            k = captures_from(geo, s, a, height(s, a), cap(s, a), CONTINUE_CAPTURE_SEGMENT, out, 0, 0)
     elif ph == LINE_PROCESSING:
         k = line_moves(geo, s, p, out, 0)
     elif ph == TERRITORY_PROCESSING:

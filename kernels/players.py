@@ -14,7 +14,7 @@ The same policy takes every decision of a turn: placements, movements,
 chain-capture segments, line and territory choices, eliminations, recovery
 and bookkeeping moves all come out of ``legal_moves``.
 
-Randomness comes from the caller's splitmix64 stream (kernels.playout), so a
+Randomness comes from the caller's splitmix64 stream (kernels/rng.py), so a
 game is a pure function of its inputs. RingRift's choice consumes Python's
 MT19937; bit-identical tie-breaks with RingRift are not a goal, the
 distribution is the same.
@@ -27,17 +27,9 @@ from .apply import apply_move
 from .heuristic import N_COMPONENTS, TERMINAL_SCORE, evaluate
 from .movegen import legal_moves
 from .moves import PLACE_RING, SWAP_SIDES, mextra, mto, mtype
-from .playout import rng_below, rng_next
+from .rng import rng_below, rng_uniform
 from .state import (COMPLETED, H_CUR, H_MOVE_CAP, H_NFREE, H_ORDER_CTR, H_PLY, H_STATUS, H_WINNER, O_DN, O_FREE,
                     O_HAND, O_ORD, O_OWN, O_UP, jit, pop_top, push_top)
-
-_INV53 = 1.0 / 9007199254740992.0
-
-
-@jit
-def rng_uniform(st):
-    """A float in [0, 1) with 53 random bits."""
-    return np.float64(rng_next(st) >> np.uint64(11)) * _INV53
 
 
 @jit
@@ -170,6 +162,9 @@ def pick_best(scores, k, temp, rng):
 @jit
 def greedy_move(geo, s, w, mode, eps, temp, rng, buf, scratch, comp, scores):
     """RingRift's greedy HeuristicAI choice for the player to move; returns (move, legal move count).
+
+    ``s`` is left exactly as it was (the game loop replays RingRift's listing side effect,
+    recovery.listing_side_effect, before asking).
 
     buf: int64[MAX_MOVES]; scratch: a state-sized int32 array; comp:
     float64[N_COMPONENTS]; scores: float64[MAX_MOVES]. Returns (-1, 0) when

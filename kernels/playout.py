@@ -1,12 +1,9 @@
 """Seeded uniformly-random playouts and a state invariant checker.
 
-Everything here is numba code (``@njit(cache=True, nogil=True)``) and uses its
-own random number generator, splitmix64 on a ``uint64`` state kept in a
-one-element array, so a seed gives the same game on every machine, process
-and thread (``np.random`` inside njit code is per-thread state and is not
-used). A move is chosen as ``splitmix64() % k`` among the ``k`` legal moves in
-``legal_moves`` order; the modulo bias (k <= 8192 against 2**64) is
-negligible and, being deterministic, harmless.
+Everything here is numba code (``@njit(cache=True, nogil=True)``). A move is
+chosen as ``rng_below(st, k)`` among the ``k`` legal moves in ``legal_moves``
+order, from the game's own splitmix64 stream (kernels/rng.py), so a seed gives
+the same game on every machine, process and thread.
 
 ``random_playout(geo, s, seed, max_moves, moves_out)``
     plays ``s`` to the end in place; returns the number of moves applied.
@@ -32,10 +29,13 @@ import numpy as np
 from .apply import apply_move
 from .movegen import legal_moves
 from .moves import CONTINUE_CAPTURE_SEGMENT, MAX_MOVES, MOVE_STACK, OVERTAKING_CAPTURE, mtype
+from .recovery import listing_side_effect
+from .rng import rng_below, rng_seed
 from .state import (ACTIVE, COMPLETED, GAME_OVER, H_CUR, H_HIT_CAP, H_MORD_CTR, H_N, H_NFREE, H_P, H_PHASE,
                     H_PLY, H_R, H_RPP, H_STATUS, H_TOTAL_ELIM, H_WINNER, NP1, O_BELIM, O_BOT, O_CAP, O_CNT,
                     O_COLL, O_CTRL, O_DN, O_ELIM, O_H, O_HAND, O_MARK, O_MORD, O_OWN, O_TERR, O_TOP, O_UP, jit,
                     s_invariant)
+from .victory import end_capped
 
 # --- invariant codes ------------------------------------------------------------------
 INV_OK = 0
@@ -58,37 +58,6 @@ INVARIANT_NAMES = ("ok", "ring conservation (total)", "player ring supply", "sta
                    "per-colour ring counts", "cell exclusivity", "ring pool", "elimination credit",
                    "territory count", "status/phase/winner", "value range", "no legal moves while active",
                    "legal moves after game over", "marker order stamps", "progress measure S (RR-CANON-R191)")
-
-# --- RNG: splitmix64 ---------------------------------------------------------------------
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
-_S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
-
-
-@jit
-def rng_seed(seed):
-    """A fresh RNG state (uint64[1]) for a non-negative integer seed."""
-    st = np.empty(1, np.uint64)
-    st[0] = np.uint64(seed)
-    return st
-
-
-@jit
-def rng_next(st):
-    """Next 64 random bits (splitmix64); advances st[0]."""
-    st[0] += _GOLDEN
-    z = st[0]
-    z = (z ^ (z >> _S30)) * _M1
-    z = (z ^ (z >> _S27)) * _M2
-    return z ^ (z >> _S31)
-
-
-@jit
-def rng_below(st, k):
-    """A number in 0..k-1 (k >= 1)."""
-    return np.int64(rng_next(st) % np.uint64(k))
-
 
 # --- invariants ---------------------------------------------------------------------------
 
@@ -240,15 +209,6 @@ def progress_violation(before, s, m):
 # --- playouts -------------------------------------------------------------------------------
 
 @jit
-def end_capped(s):
-    """End an active game as a capped draw, exactly as apply_move does at H_MOVE_CAP."""
-    s[H_STATUS] = COMPLETED
-    s[H_WINNER] = 0
-    s[H_HIT_CAP] = 1
-    s[H_PHASE] = GAME_OVER
-
-
-@jit
 def playout(geo, s, seed, max_moves, moves_out, check, supply, buf, stats):
     """The general random playout; random_playout and play_random_games wrap it.
 
@@ -277,6 +237,7 @@ def playout(geo, s, seed, max_moves, moves_out, check, supply, buf, stats):
         if max_moves > 0 and nm >= max_moves:
             end_capped(s)
             break
+        listing_side_effect(geo, s)
         k = legal_moves(geo, s, buf)
         if k == 0:
             if check:

@@ -28,6 +28,12 @@ import numpy as np
 from numba import njit
 
 jit = njit(cache=True, nogil=True)
+# For hot helpers that allocate nothing (numba refuses to compile an allocation in one): an
+# NRT function increfs every array argument on entry and decrefs it on exit, atomic calls
+# that cost the evaluator ~5 % of its time when spread over its per-player helpers. The
+# caller keeps the arrays alive, so the helper may borrow them. numba's own library
+# compiles its allocation-free helpers the same way.
+jit_borrow = njit(cache=True, nogil=True, _nrt=False)
 
 # Files that store states (pool.h5, ...) carry this number and refuse other values on read.
 # Bump it whenever the meaning of a stored state changes: a slot, a table, the table order,
@@ -93,7 +99,9 @@ def empty_state(n: int, r: int, board: int, players: int) -> np.ndarray:
     return s
 
 
-# --- small accessors --------------------------------------------------------
+# --- accessors -----------------------------------------------------------------
+# Every kernel reads the tables through these (numba inlines them); writes stay
+# explicit ``s[s[O_X] + i] = v`` so a reader sees at a glance what a function changes.
 
 @jit
 def height(s, c):
@@ -102,22 +110,50 @@ def height(s, c):
 
 @jit
 def ctrl(s, c):
+    """The player on top of the stack at c (0: no stack)."""
     return s[s[O_CTRL] + c]
 
 
 @jit
 def cap(s, c):
+    """Cap height: the rings of the controller on top of c, counted down to the first other colour."""
     return s[s[O_CAP] + c]
 
 
 @jit
 def marker(s, c):
+    """Owner of the marker on c (0: none)."""
     return s[s[O_MARK] + c]
 
 
 @jit
 def collapsed(s, c):
+    """Owner of the collapsed space c (0: not collapsed)."""
     return s[s[O_COLL] + c]
+
+
+@jit
+def is_open(s, c):
+    """c is neither collapsed nor holding a stack (a marker may be there)."""
+    return s[s[O_COLL] + c] == 0 and s[s[O_H] + c] == 0
+
+
+@jit
+def ring_count(s, c, p):
+    """Rings of colour p in the stack at c (buried ones included)."""
+    return s[s[O_CNT] + c * NP1 + p]
+
+
+@jit
+def stack_order(s, c):
+    """When the stack at c was created (RingRift's dict order of stacks)."""
+    return s[s[O_ORD] + c]
+
+
+@jit
+def in_region(s, c):
+    """c belongs to the territory region processed last (O_REG)."""
+    return s[s[O_REG] + c]
 
 
 @jit
@@ -126,8 +162,22 @@ def hand(s, p):
 
 
 @jit
-def ring_count(s, c, p):
-    return s[s[O_CNT] + c * NP1 + p]
+def eliminated(s, p):
+    """Rings credited to p as eliminated (RingRift's player.eliminatedRings: the victory count)."""
+    return s[s[O_ELIM] + p]
+
+
+@jit
+def board_eliminated(s, p):
+    """RingRift's board.eliminatedRings[p]; our moves credit it with ``eliminated``, so the two
+    differ only where a JSON input state made them differ."""
+    return s[s[O_BELIM] + p]
+
+
+@jit
+def territory(s, p):
+    """Spaces collapsed for p."""
+    return s[s[O_TERR] + p]
 
 
 @jit
@@ -398,3 +448,30 @@ def has_marker_of(s, p):
         if s[base + c] == p:
             return True
     return False
+
+
+# --- eliminations and collapsed spaces ----------------------------------------
+
+@jit
+def credit_elimination(s, p, k):
+    """k rings eliminated, credited to p (both RingRift counters and the total)."""
+    s[s[O_ELIM] + p] += k
+    s[s[O_BELIM] + p] += k
+    s[H_TOTAL_ELIM] += k
+
+
+@jit
+def eliminate_top(s, c, p, k):
+    """Eliminate up to k rings from the top of c, credited to p."""
+    for _ in range(k):
+        if s[s[O_H] + c] == 0:
+            return
+        pop_top(s, c)
+        credit_elimination(s, p, 1)
+
+
+@jit
+def collapse(s, c, p):
+    """c becomes a collapsed space of p; a marker there is deleted. The caller counts O_TERR."""
+    clear_marker(s, c)
+    s[s[O_COLL] + c] = p

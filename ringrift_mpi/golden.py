@@ -39,7 +39,9 @@ from kernels import moves as M
 from kernels import state as S
 from kernels.apply import apply_move
 from kernels.movegen import legal_moves
-from kernels.playout import random_playout, rng_below, rng_seed
+from kernels.playout import random_playout
+from kernels.recovery import listing_side_effect
+from kernels.rng import rng_below, rng_seed
 
 from .interop import initial_state, move_to_json, summary
 from .storage import write_text_atomic
@@ -138,6 +140,7 @@ def playthrough(board_name: str, players: int, seed: int = SEED, move_cap: int |
     st = rng_seed(seed)
     buf = np.empty(M.MAX_MOVES, np.int64)
     for i in range(n):
+        listing_side_effect(board.geo, s)  # as random_playout does: the same states, not only the same moves
         k = legal_moves(board.geo, s, buf)
         m = int(buf[rng_below(st, k)]) if k else -1
         if m != int(rec[i]):
@@ -149,7 +152,7 @@ def playthrough(board_name: str, players: int, seed: int = SEED, move_cap: int |
         apply_move(board.geo, s, m)
         lines.append(f"{ply} P{p} {ph} {txt} | {_scores(s)}")
     if cap and n >= cap and s[S.H_STATUS] == S.ACTIVE:
-        from kernels.playout import end_capped
+        from kernels.victory import end_capped
         end_capped(s)
     lines.append(_outcome(board, s, n))
     return lines

@@ -68,14 +68,19 @@ def _cases(path: str, traces: str | None = None):
                                 "game record, reference trace, evaluation-vector or encoding-vector file")
 
 
+KNOWN_STALE_NAME = "known-stale.json"
+
+
 def expand(paths: list[str]) -> list[str]:
-    """Folders stand for every .json file below them, in sorted order."""
+    """Folders stand for every .json file below them, in sorted order, but the fixture set's
+    own known-stale.json (the --known-stale list, not a fixture)."""
     out = []
     for path in paths:
         if os.path.isdir(path):
             for root, dirs, files in os.walk(path):
                 dirs.sort()
-                out.extend(os.path.join(root, f) for f in sorted(files) if f.endswith(".json"))
+                out.extend(os.path.join(root, f) for f in sorted(files)
+                           if f.endswith(".json") and f != KNOWN_STALE_NAME)
         else:
             out.append(path)
     return out

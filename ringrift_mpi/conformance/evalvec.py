@@ -13,6 +13,7 @@ import numpy as np
 from kernels import heuristic as HE
 from kernels.apply import apply_move
 from kernels.players import position_score, score_moves
+from kernels.recovery import listing_side_effect
 
 from ..interop import (InteropError, legal_moves_json, legal_moves_list, lps_actor_mask, move_from_json, move_key,
                        set_lps_actor_mask, state_from_json)
@@ -30,6 +31,7 @@ def _position(d: dict, weights: dict, pos: dict) -> list[str]:
     # and evaluating move markers in RingRift's dict as side effects, so we do the same here.
     board, s = state_from_json(pos["state"])
     geo = board.geo
+    listing_side_effect(geo, s)
     legal = legal_moves_list(board, s)
     failures = []
     out = np.zeros(HE.N_COMPONENTS)

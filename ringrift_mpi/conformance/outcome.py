@@ -1,9 +1,15 @@
-"""How RingRift labels a finished game (its game-record exporter's victory ladder)."""
+"""How RingRift labels and scores a finished game (its game-record exporter): the kernels' ladder, named.
+
+The ladder and the scores themselves live in kernels/victory.py (``ladder_type``,
+``final_scores``), which the game kernel uses too; this module only turns them
+into the JSON RingRift writes.
+"""
 from __future__ import annotations
 
 import numpy as np
 
 from kernels import state as S
+from kernels.victory import OUTCOME_LABELS, final_scores, ladder_type
 
 from ..interop import Board
 
@@ -12,32 +18,19 @@ def outcome_label(board: Board, s: np.ndarray) -> str:
     """ring_elimination, territory_control, last_player_standing or draw.
 
     RingRift derives the label from the final state, not from the rule that
-    ended the game: credited eliminations, then owned collapsed spaces, then
-    the last completed LPS round; a board without stacks is a 'draw' even when
-    tie-breaks named a winner; anything else falls back to ring_elimination.
+    ended the game (see ``kernels.victory.ladder_type``); a stalemate whose
+    tie-breaks named a winner is a 'draw' too.
     """
-    w = int(s[S.H_WINNER])
-    if w == 0:
-        return "draw"
-    n = board.n
-    if s[s[S.O_BELIM] + w] >= s[S.H_VICTORY]:
-        return "ring_elimination"
-    if int((s[s[S.O_COLL]:s[S.O_COLL] + n] == w).sum()) >= s[S.H_TERR_VICTORY]:
-        return "territory_control"
-    if s[S.H_LPS_EXCL_DONE] == w:
-        return "last_player_standing"
-    if not (s[s[S.O_H]:s[S.O_H] + n] > 0).any():
-        return "draw"
-    return "ring_elimination"
+    return OUTCOME_LABELS[ladder_type(s)]
 
 
 def final_score(board: Board, s: np.ndarray) -> dict:
     """RingRift's finalScore: credited eliminations, territory spaces, rings still in play."""
     P = int(s[S.H_P])
-    n = board.n
-    cnt = s[s[S.O_CNT]:s[S.O_CNT] + n * S.NP1].reshape(n, S.NP1)
+    out = np.zeros((P, 3), np.int64)
+    final_scores(s, np.arange(S.NP1, dtype=np.int64), out)
     return {
-        "ringsEliminated": {str(p): int(s[s[S.O_BELIM] + p]) for p in range(1, P + 1) if s[s[S.O_BELIM] + p]},
-        "territorySpaces": {str(p): int(s[s[S.O_TERR] + p]) for p in range(1, P + 1)},
-        "ringsRemaining": {str(p): int(s[s[S.O_HAND] + p] + cnt[:, p].sum()) for p in range(1, P + 1)},
+        "ringsEliminated": {str(p): int(out[p - 1, 0]) for p in range(1, P + 1) if out[p - 1, 0]},
+        "territorySpaces": {str(p): int(out[p - 1, 1]) for p in range(1, P + 1)},
+        "ringsRemaining": {str(p): int(out[p - 1, 2]) for p in range(1, P + 1)},
     }

@@ -19,7 +19,8 @@ import numpy as np
 from kernels import moves as M
 from kernels import state as S
 from kernels.detect import MAX_LINES, MAX_REGIONS, find_lines, find_regions, line_cell, line_through
-from kernels.movegen import first_extraction_stack, has_valid_actions, legal_moves
+from kernels.movegen import has_valid_actions, legal_moves
+from kernels.recovery import first_extraction_stack
 
 from .errors import InteropError
 from .gamestate import Board

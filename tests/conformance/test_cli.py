@@ -50,3 +50,14 @@ def test_all_reference_traces_pass(ringrift_fixtures):
     rc, out, _ = run(*traces)
     assert out.strip().splitlines()[-1] == f"{len(traces)} passed, 0 failed", out[-2000:]
     assert rc == 0
+
+
+def test_a_folder_stands_for_its_fixtures_but_not_its_known_stale_list(tmp_path):
+    from ringrift_mpi.conformance.cli import expand
+
+    (tmp_path / "games").mkdir()
+    for name in ("games/b.json", "games/a.json", "known-stale.json", "notes.txt"):
+        (tmp_path / name).write_text("{}")
+    assert expand([str(tmp_path)]) == [str(tmp_path / "games" / "a.json"), str(tmp_path / "games" / "b.json")]
+    # named on its own, it is checked like any file (and fails as no fixture kind)
+    assert expand([str(tmp_path / "known-stale.json")]) == [str(tmp_path / "known-stale.json")]

@@ -10,7 +10,7 @@ from kernels import heuristic as HE
 from kernels import moves as M
 from kernels import state as S
 from kernels.apply import apply_move
-from kernels.movegen import recovery_eligible
+from kernels.recovery import listing_side_effect, recovery_eligible
 from kernels.heuristic_weights import BASE_V1_BALANCED_WEIGHTS, HEURISTIC_WEIGHT_KEYS
 from ringrift_mpi import profiles as PR
 from ringrift_mpi.interop import legal_moves_list, state_from_json, state_to_json
@@ -167,7 +167,8 @@ def test_marker_stamps_after_moves(ringrift_fixtures):
             if not pos.get("moveScores"):
                 continue
             board, s = state_from_json(pos["state"])
-            legal = legal_moves_list(board, s)  # may reorder, as RingRift's get_valid_moves does
+            listing_side_effect(board.geo, s)  # may reorder, as RingRift's get_valid_moves does
+            legal = legal_moves_list(board, s)
             before = _stamp_order(board, s)
             me = int(s[S.H_CUR])
             for m in legal:
@@ -187,7 +188,7 @@ def test_marker_stamps_after_moves(ringrift_fixtures):
 def test_marker_order_through_ref_traces(ringrift_fixtures):
     """Replay the ref traces the eval vectors were cut from: at every eval position the state's
     marker order is the fixture's JSON order. This holds only because the kernels reorder markers
-    as RingRift does: its move generator's recovery scan (legal_moves) and, for positions after the
+    as RingRift does: its move generator's recovery scan (listing_side_effect) and, for positions after the
     first, the recovery check of the evaluator, since the fixture generator evaluated each position's
     breakdowns on the game's live state (HE.evaluation_side_effect)."""
     from ringrift_mpi.conformance.runner import pick_recovery
@@ -205,6 +206,7 @@ def test_marker_order_through_ref_traces(ringrift_fixtures):
         for i, mj in enumerate(tr["moves"]):
             if i > max(at):
                 break
+            listing_side_effect(board.geo, s)
             legal = legal_moves_list(board, s)
             if i in at:
                 positions += 1

@@ -11,6 +11,7 @@ import numpy as np
 
 from kernels import heuristic as HE
 from kernels.apply import apply_move
+from kernels.recovery import listing_side_effect
 from ringrift_mpi.conformance.runner import pick_recovery
 from ringrift_mpi.interop import legal_moves_list, move_from_json, state_from_json
 
@@ -42,6 +43,7 @@ def test_replayed_games_evaluate_like_ringrift(ringrift_fixtures):
                                 + ", ".join(f"{k} expected {exp[k]!r} got {out[HE.COMPONENTS.index(k)]!r}"
                                             for k in diff))
                 checked += 1
+            listing_side_effect(board.geo, s)
             legal = legal_moves_list(board, s)
             if mj.get("type") == "recovery_slide" and "recoveryOption" not in mj and "option" not in mj:
                 m = pick_recovery(board, s, tr, i, legal, mj)

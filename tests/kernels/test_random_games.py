@@ -6,8 +6,8 @@ from kernels import geometry as G
 from kernels import state as S
 from kernels.newgame import new_game
 from kernels.playout import (INV_CELL_EXCLUSIVE, INV_CONSERVATION, INV_COUNTS, INV_MARKER_ORDER, INV_NO_MOVES,
-                             INV_STACK_LIST, INV_STATUS, INVARIANT_NAMES, invariant_violation, play_random_games, random_playout,
-                             rng_next, rng_seed)
+                             INV_STACK_LIST, INV_STATUS, INVARIANT_NAMES, invariant_violation, play_random_games, random_playout)
+from kernels.rng import rng_next, rng_seed
 
 CONFIGS = [(b, p) for b in G.BOARD_NAMES for p in (2, 3, 4)]
 GAMES = {"square8": 6, "hex8": 6, "square19": 1, "hexagonal": 1}
