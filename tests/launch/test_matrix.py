@@ -28,7 +28,10 @@ def test_full_matrix_rows_follow_ringrift_rules():
     for r in m.rows:
         c = m.config(r.index)
         assert (c.game.board, c.game.players) == (r.board, r.players)
-        assert c.game.max_moves == (200 if r.players == 2 else 500)
+        # RingRift's caps, but on the big boards, where they would make every game a draw
+        cap = {"square19": 3600, "hexagonal": 4800}.get(r.board, 200 if r.players == 2 else 500)
+        assert c.game.max_moves == cap
+        assert any("game.max_moves" in n for n in r.notes) == (r.board in ("square19", "hexagonal"))
         assert c.mode_name == ("light" if r.board in ("square19", "hexagonal") else "full")
         assert c.epsilon == (0.02 if r.players == 2 else 0.0)
         assert (c.cmaes.generations, c.cmaes.population_size, c.iterate.iterations) == (30, 30, 10)
