@@ -61,6 +61,19 @@ def _empty(s, c):
 
 
 @jit
+def _line_after_slide(geo, s, m, t, p, L, line):
+    """The length of p's line through t (cells into ``line``) were p's marker at m slid to t;
+    ``s`` is left as it was."""
+    mk = s[O_MARK]
+    s[mk + m] = 0
+    s[mk + t] = p
+    ln = line_through(geo, s, t, p, L, line)
+    s[mk + t] = 0
+    s[mk + m] = p
+    return ln
+
+
+@jit
 def recovery_moves(geo, s, p, out, k):
     """The recovery slides of p, then skip_recovery, appended to out[k:]; returns the new count.
 
@@ -71,7 +84,6 @@ def recovery_moves(geo, s, p, out, k):
     nd = geo[G_ND]
     L = s[H_LINE_LEN]
     line = np.empty(n, np.int32)
-    mk = s[O_MARK]
     k0 = k
     found_line = False
     for m in range(n):
@@ -81,11 +93,7 @@ def recovery_moves(geo, s, p, out, k):
             t = step(geo, m, d)
             if t < 0 or not _empty(s, t):
                 continue
-            s[mk + m] = 0
-            s[mk + t] = p
-            ln = line_through(geo, s, t, p, L, line)
-            s[mk + t] = 0
-            s[mk + m] = p
+            ln = _line_after_slide(geo, s, m, t, p, L, line)
             if ln >= L:
                 found_line = True
                 if ln > L:
@@ -200,11 +208,7 @@ def recovery_scan_restamp(geo, s, p, stop_at_line=False):
                 t = step(geo, best, d)
                 if t < 0 or not _empty(s, t):
                     continue
-                s[mk + best] = 0
-                s[mk + t] = p
-                ln = line_through(geo, s, t, p, L, line)
-                s[mk + t] = 0
-                s[mk + best] = p
+                ln = _line_after_slide(geo, s, best, t, p, L, line)
                 if ln >= L:
                     return
 
