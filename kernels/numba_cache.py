@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import warnings
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -31,14 +32,17 @@ def sources_digest() -> str:
 
 def cache_dir(source_dir: Path) -> str | None:
     """Where numba caches the functions of the .py files in ``source_dir`` (None: nowhere)."""
-    from numba.core.caching import FunctionCache
-
     # numba picks the directory from the function's file: a probe "defined" in that directory
     namespace: dict = {}
     exec(compile("def probe():\n    pass\n", str(source_dir / "__init__.py"), "exec"), namespace)
     try:
+        from numba.core.caching import FunctionCache
         return FunctionCache(namespace["probe"]).cache_path
     except RuntimeError:  # no writable location: numba will not cache either
+        return None
+    except (ImportError, AttributeError, TypeError) as e:  # numba's internals moved
+        warnings.warn(f"kernels: cannot locate numba's cache ({e}); after changing the kernels, "
+                      "delete their cached files (__pycache__/*.nbi, *.nbc) by hand", stacklevel=2)
         return None
 
 
