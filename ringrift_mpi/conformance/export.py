@@ -55,7 +55,7 @@ def play_trace(board_name: str, players: int, seed: int, max_moves: int = 20000)
         "rngSeed": seed, "isRated": False,
         "players": [{"playerNumber": p, "username": f"AI {p}", "playerType": "ai", "aiDifficulty": 1}
                     for p in range(1, players + 1)],
-        "winner": fs["winner"], "outcome": outcome_label(board, s), "finalScore": final_score(board, s),
+        "winner": fs["winner"], "outcome": outcome_label(s), "finalScore": final_score(s),
         "startedAt": started, "endedAt": dt.datetime.now(dt.timezone.utc).isoformat(),
         "totalMoves": len(moves), "totalDurationMs": 0, "moves": moves,
         "metadata": {"recordVersion": "1.0", "source": "ringrift-mpi export-traces",

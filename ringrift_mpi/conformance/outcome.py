@@ -11,10 +11,8 @@ import numpy as np
 from kernels import state as S
 from kernels.victory import OUTCOME_LABELS, final_scores, ladder_type
 
-from ..interop import Board
 
-
-def outcome_label(board: Board, s: np.ndarray) -> str:
+def outcome_label(s: np.ndarray) -> str:
     """ring_elimination, territory_control, last_player_standing or draw.
 
     RingRift derives the label from the final state, not from the rule that
@@ -24,7 +22,7 @@ def outcome_label(board: Board, s: np.ndarray) -> str:
     return OUTCOME_LABELS[ladder_type(s)]
 
 
-def final_score(board: Board, s: np.ndarray) -> dict:
+def final_score(s: np.ndarray) -> dict:
     """RingRift's finalScore: credited eliminations, territory spaces, rings still in play."""
     P = int(s[S.H_P])
     out = np.zeros((P, 3), np.int64)

@@ -392,11 +392,11 @@ def _final_failures(board: Board, s: np.ndarray, d: dict) -> list[str]:
     if "winner" in d and (d["winner"] or None) != fs["winner"]:
         failures.append(f"winner: expected {d['winner']}, got {fs['winner']}")
     if d.get("outcome") is not None:
-        got = outcome_label(board, s)
+        got = outcome_label(s)
         if got != d["outcome"]:
             failures.append(f"outcome: expected {d['outcome']}, got {got}")
     if isinstance(d.get("finalScore"), dict):
-        got = final_score(board, s)
+        got = final_score(s)
         for part, want in d["finalScore"].items():
             g = {k: v for k, v in got.get(part, {}).items() if v}
             w = {k: v for k, v in (want or {}).items() if v}

@@ -43,7 +43,7 @@ def game_record(path: str, game_id: int) -> dict:
         "numPlayers": players, "rngSeed": int(g["seed"]), "isRated": False,
         "players": [{"playerNumber": p, "username": f"AI {p} ({seats[p - 1]})", "playerType": "ai",
                      "aiType": "random" if seats[p - 1] == "random" else "heuristic"} for p in range(1, players + 1)],
-        "winner": int(g["winner"]) or None, "outcome": outcome_label(board, s), "finalScore": final_score(board, s),
+        "winner": int(g["winner"]) or None, "outcome": outcome_label(s), "finalScore": final_score(s),
         "totalMoves": len(out_moves), "moves": out_moves,
         "metadata": {"recordVersion": "1.0", "source": "ringrift-mpi selfplay", "game_id": int(game_id),
                      "seat_profiles": seats, "victory_type": VICTORY_TYPE_NAMES[int(g["victory_type"])], **meta},
